@@ -17,4 +17,5 @@ export {
   verifyPassword,
 } from "./password.js";
 export { randomToken } from "./random.js";
+export { DEVELOPMENT_KEY_FILE, loadKeyRing } from "./load-key-ring.js";
 export { isEncrypted } from "./stored-ciphertext.js";

@@ -1,0 +1,38 @@
+import type { MikroORM } from "@mikro-orm/core";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { ForeignServiceRules } from "./access-rule.js";
+import { createAuthenticateGuard, type Authenticator } from "./authenticate.js";
+import { createAuthorizeGuard } from "./authorize.js";
+import type { Guard } from "./guard.js";
+import { createLogCallsGuard } from "./log-calls.js";
+import { createMapErrorsGuard } from "./map-errors.js";
+import { createRecordMetricsGuard } from "./record-metrics.js";
+import { createRequestIdGuard } from "./request-id.js";
+import { createUnitOfWorkGuard } from "./unit-of-work.js";
+
+export interface GuardChainDependencies {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly authenticate: Authenticator;
+  readonly foreignRules: ForeignServiceRules;
+  readonly orm: MikroORM;
+}
+
+/**
+ * The one ordered list of guards every service on both listeners runs through,
+ * outermost first. Logging and metrics sit outside error mapping so they see
+ * the final status; authentication precedes authorization, which precedes
+ * any database work.
+ */
+export function createGuardChain(deps: GuardChainDependencies): Guard[] {
+  return [
+    createRequestIdGuard(),
+    createLogCallsGuard(deps.logger),
+    createRecordMetricsGuard(deps.metrics),
+    createMapErrorsGuard(deps.logger),
+    createAuthenticateGuard(deps.authenticate, deps.foreignRules),
+    createAuthorizeGuard(deps.foreignRules),
+    createUnitOfWorkGuard(deps.orm),
+  ];
+}

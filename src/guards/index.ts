@@ -1,0 +1,12 @@
+export { accessRuleOf, PUBLIC_RULE } from "./access-rule.js";
+export type { ForeignServiceRules } from "./access-rule.js";
+export type { Authenticator } from "./authenticate.js";
+export { createGuardChain } from "./chain.js";
+export type { GuardChainDependencies } from "./chain.js";
+export { entityManagerKey, principalKey, requestIdKey } from "./context-keys.js";
+export { applyGuards } from "./guard.js";
+export type { Guard, Next, Reply } from "./guard.js";
+export { ERROR_DOMAIN, mapError } from "./map-errors.js";
+export { ANONYMOUS, describePrincipal } from "./principal.js";
+export type { ApiKeyPrincipal, Principal, UserPrincipal } from "./principal.js";
+export { REQUEST_ID_HEADER } from "./request-id.js";
