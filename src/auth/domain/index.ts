@@ -1,0 +1,26 @@
+export { createAccessTokens } from "./access-tokens.js";
+export type {
+  AccessTokenClaims,
+  AccessTokens,
+  AccessTokensOptions,
+  AccessTokenSubject,
+  IssuedAccessToken,
+} from "./access-tokens.js";
+export { isLocked, lockoutAfterFailure, lockoutDuration, MAX_LOCKOUT_SECONDS } from "./lockout.js";
+export type { Lockout, LockoutPolicy, LockoutState } from "./lockout.js";
+export { createPasswordPolicy, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy.js";
+export type { PasswordOwner, PasswordPolicy } from "./password-policy.js";
+export { apiKeyPermissions, effectivePermissions, ungrantablePermissions } from "./permission-set.js";
+export { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
+export { deriveTokenSigningKeys } from "./token-signing-keys.js";
+export type {
+  Ed25519PublicJwk,
+  JsonWebKeySet,
+  SigningKey,
+  TokenSigningKeys,
+  TokenSigningKeysOptions,
+} from "./token-signing-keys.js";
+export { createTotp } from "./totp.js";
+export type { Totp, TotpOptions, TotpVerification } from "./totp.js";
+export { VerifiedTokenCache } from "./verified-token-cache.js";
+export type { VerifiedTokenCacheOptions, VerifiedTokenCacheStats } from "./verified-token-cache.js";

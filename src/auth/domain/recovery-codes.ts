@@ -1,0 +1,53 @@
+import { randomInt } from "node:crypto";
+import { constantTimeEqual, hashSecret } from "../../crypto/index.js";
+
+// Crockford's base32: no i, l, o or u, and normalization reads i/l as 1 and o as 0, so a code
+// copied by hand still matches. 12 symbols of 5 bits = 60 bits per code.
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const GROUPS = 3;
+const GROUP_LENGTH = 4;
+const NORMALIZED_FORM = /^[0-9a-hjkmnp-tv-z]{12}$/;
+const DEFAULT_COUNT = 10;
+
+/** Codes shown to the user once, as `xxxx-xxxx-xxxx`. */
+export function generateRecoveryCodes(count = DEFAULT_COUNT): string[] {
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new Error(`recovery code count must be a positive integer, got ${count}`);
+  }
+  return Array.from({ length: count }, generateRecoveryCode);
+}
+
+/** The keyed hash under which a code is stored; insensitive to case, dashes and spaces. */
+export function hashRecoveryCode(code: string, hmacKey: Uint8Array): string {
+  return hashSecret(normalizeRecoveryCode(code), hmacKey);
+}
+
+/**
+ * Finds `code` among the stored hashes. On a match returns the hashes left once it is used up;
+ * undefined when it matches none. Every stored hash is compared, in constant time.
+ */
+export function consumeRecoveryCode(
+  code: string,
+  storedHashes: readonly string[],
+  hmacKey: Uint8Array,
+): { remaining: string[] } | undefined {
+  const normalized = normalizeRecoveryCode(code);
+  if (!NORMALIZED_FORM.test(normalized)) return undefined;
+  const candidate = hashSecret(normalized, hmacKey);
+  let matchIndex = -1;
+  storedHashes.forEach((stored, index) => {
+    if (constantTimeEqual(candidate, stored) && matchIndex === -1) matchIndex = index;
+  });
+  if (matchIndex === -1) return undefined;
+  return { remaining: storedHashes.filter((_, index) => index !== matchIndex) };
+}
+
+function generateRecoveryCode(): string {
+  return Array.from({ length: GROUPS }, () =>
+    Array.from({ length: GROUP_LENGTH }, () => ALPHABET.charAt(randomInt(ALPHABET.length))).join(""),
+  ).join("-");
+}
+
+function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]/g, "").replace(/[il]/g, "1").replace(/o/g, "0");
+}
