@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { GENESIS_HASH, type AuditEntry } from "./audit-entry.js";
+import { computeAuditHash } from "./audit-hash.js";
+import { AuditLogEntry } from "./entities/audit-log-entry.entity.js";
+import type { EntityManager } from "./orm.js";
+import { takeNextRevision } from "./revision.js";
+
+export interface AuditEventInput {
+  /** `<resource>.<verb>`, e.g. "setting.update", "auth.login.failed". */
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  environment?: string | null;
+  actorUserId?: string | null;
+  actorApiKeyId?: string | null;
+  /** Shown to people, e.g. "user:alice", "api-key:wdn_3f9a", "system". */
+  actorLabel: string;
+  /** Stored as given: secrets must arrive as ciphertext or an HMAC. */
+  oldValue?: string | null;
+  newValue?: string | null;
+  details?: Record<string, unknown> | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  /** Defaults to now. */
+  occurredAt?: Date;
+}
+
+/**
+ * Appends one event to the audit chain, inside the caller's transaction, and returns it with the
+ * revision it took. Every global revision is taken here, so each has exactly one audit row and the
+ * chain is revisions 1..N without gaps. A change to a setting or flag stores the returned `revision`
+ * on its row, in the same transaction:
+ *
+ *   await em.transactional(async (em) => {
+ *     const { revision } = await appendAuditEvent(em, { action: "setting.update", ... });
+ *     setting.revision = revision;
+ *   });
+ *
+ * The row is inserted at once (not left for flush), so it never depends on the caller's flush order.
+ */
+export async function appendAuditEvent(em: EntityManager, event: AuditEventInput): Promise<AuditEntry> {
+  const revision = await takeNextRevision(em);
+  const unhashed: Omit<AuditEntry, "hash"> = {
+    id: randomUUID(),
+    revision,
+    occurredAt: event.occurredAt ?? new Date(),
+    actorUserId: event.actorUserId ?? null,
+    actorApiKeyId: event.actorApiKeyId ?? null,
+    actorLabel: event.actorLabel,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId ?? null,
+    environment: event.environment ?? null,
+    oldValue: event.oldValue ?? null,
+    newValue: event.newValue ?? null,
+    // Stored and hashed in the form it will read back in: what JSON keeps of it.
+    details: event.details == null ? null : JSON.parse(JSON.stringify(event.details)),
+    ip: event.ip ?? null,
+    userAgent: event.userAgent ?? null,
+    requestId: event.requestId ?? null,
+    prevHash: await previousHash(em, revision),
+  };
+  const entry: AuditEntry = { ...unhashed, hash: computeAuditHash(unhashed) };
+  const { actorUserId, actorApiKeyId, ...columns } = entry;
+  await em.insert(AuditLogEntry, { ...columns, actorUser: actorUserId, actorApiKey: actorApiKeyId });
+  return entry;
+}
+
+/** The revision lock taken above serializes writers, so the previous row is committed or ours. */
+async function previousHash(em: EntityManager, revision: number): Promise<string> {
+  if (revision === 1) return GENESIS_HASH;
+  const previous = await em.findOne(
+    AuditLogEntry,
+    { revision: revision - 1 },
+    { fields: ["hash"], disableIdentityMap: true },
+  );
+  if (previous === null) {
+    throw new Error(`audit chain is broken: no row for revision ${revision - 1}; run VerifyAuditChain`);
+  }
+  return previous.hash;
+}

@@ -1,0 +1,12 @@
+export { ALL_ENTITIES } from "./all-entities.js";
+export { ApiKey } from "./api-key.entity.js";
+export { AuditLogEntry } from "./audit-log-entry.entity.js";
+export { FeatureFlag } from "./feature-flag.entity.js";
+export { Permission } from "./permission.entity.js";
+export { RevisionCounter } from "./revision-counter.entity.js";
+export { RolePermission } from "./role-permission.entity.js";
+export { Role } from "./role.entity.js";
+export { Session } from "./session.entity.js";
+export { Setting, SETTING_VALUE_TYPES, type SettingRules, type SettingValueType } from "./setting.entity.js";
+export { UserRole } from "./user-role.entity.js";
+export { User } from "./user.entity.js";
