@@ -1,0 +1,14 @@
+export { addGuardedService } from "./grpc-binding.js";
+export { createGrpcClient } from "./grpc-client.js";
+export type { GrpcCallOptions, GrpcClient, GrpcClientOptions } from "./grpc-client.js";
+export { startGrpcListener } from "./grpc-listener.js";
+export type { GrpcListener, GrpcListenerOptions, TlsFiles } from "./grpc-listener.js";
+export { checkHealth } from "./health-check.js";
+export { createHealthService, overallHealth, ServingStatus } from "./health-service.js";
+export type { HealthService } from "./health-service.js";
+export { startHttpListener } from "./http-listener.js";
+export type { HttpListener, HttpListenerOptions, HttpRequest, HttpResponse, HttpRoute } from "./http-listener.js";
+export { peerAddressKey } from "./peer-address.js";
+export type { RegisteredService } from "./registered-service.js";
+export { readErrorDetails, statusDetailsKey } from "./status-details.js";
+export type { ErrorDetails } from "./status-details.js";
