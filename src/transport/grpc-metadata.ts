@@ -53,11 +53,14 @@ export function metadataFromHeaders(...sources: Headers[]): Metadata {
   return metadata;
 }
 
-/** Plain string pairs (e.g. `authorization`) as request metadata. */
+/** String pairs (e.g. `authorization`) as request metadata; `-bin` values are given in base64. */
 export function metadataFromRecord(...records: Array<Readonly<Record<string, string>> | undefined>): Metadata {
   const metadata = new Metadata();
   for (const record of records) {
-    for (const [key, value] of Object.entries(record ?? {})) metadata.set(key.toLowerCase(), value);
+    for (const [name, value] of Object.entries(record ?? {})) {
+      const key = name.toLowerCase();
+      metadata.set(key, isBinaryKey(key) ? Buffer.from(value, "base64") : value);
+    }
   }
   return metadata;
 }
