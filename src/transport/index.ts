@@ -12,3 +12,4 @@ export { peerAddressKey } from "./peer-address.js";
 export type { RegisteredService } from "./registered-service.js";
 export { readErrorDetails, statusDetailsKey } from "./status-details.js";
 export type { ErrorDetails } from "./status-details.js";
+export { deserializerOf, grpcPathOf, serializerOf } from "./grpc-wire.js";
