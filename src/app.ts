@@ -11,8 +11,9 @@ import { FlagService } from "../gen/warden/flags/v1/flag_service_pb.js";
 import { SettingsService } from "../gen/warden/settings/v1/settings_service_pb.js";
 import type { Config } from "./config/index.js";
 import type { KeyRing } from "./crypto/index.js";
-import type { Orm } from "./db/index.js";
-import { applyGuards, createGuardChain, PUBLIC_RULE, type Authenticator, type Guard } from "./guards/index.js";
+import type { ChangeNotifier, Orm } from "./db/index.js";
+import { applyGuards, createGuardChain, PUBLIC_RULE, type Guard, type RateLimiters } from "./guards/index.js";
+import { createAuthModule } from "./auth/index.js";
 import { createMetricsRegistry } from "./observability/metrics.js";
 import { createHealthService, type HealthService, type HttpRoute, type RegisteredService } from "./transport/index.js";
 import { createHttpRoutes } from "./http-routes.js";
@@ -22,6 +23,8 @@ export interface AppDependencies {
   readonly orm: Orm;
   readonly logger: Logger;
   readonly keyRing: KeyRing;
+  readonly notifier: ChangeNotifier;
+  readonly rateLimiters: RateLimiters;
 }
 
 export interface App {
@@ -30,39 +33,46 @@ export interface App {
   readonly health: HealthService;
   readonly metrics: Registry;
   readonly httpRoutes: Readonly<Record<string, HttpRoute>>;
+  /** Flushes and stops what the features run in the background. */
+  close(): Promise<void>;
 }
 
 // Standard health checking is public, like Login; its proto is not ours to annotate.
 const FOREIGN_SERVICE_RULES = new Map([[Health.typeName, PUBLIC_RULE]]);
 
-// Until authentication lands, no call carries a usable identity.
-const noCredentialsAccepted: Authenticator = () => Promise.resolve(undefined);
-
 /**
  * Builds the services and the one guard chain they all run through. Used by
  * the server (src/server.ts) and by tests; it opens no port.
  */
-export function createApp(deps: AppDependencies): App {
+export async function createApp(deps: AppDependencies): Promise<App> {
   const metrics = createMetricsRegistry();
   const health = createHealthService();
+  const auth = await createAuthModule(deps);
   const guards = createGuardChain({
     logger: deps.logger,
     metrics,
-    authenticate: noCredentialsAccepted,
+    authenticate: auth.authenticate,
     foreignRules: FOREIGN_SERVICE_RULES,
     orm: deps.orm,
+    rateLimiters: deps.rateLimiters,
   });
   const services = [
     guarded(Health, health.impl, guards),
     // Empty implementations answer UNIMPLEMENTED (after the guards) until their issue lands.
-    guarded(AuthService, {}, guards),
+    guarded(AuthService, auth.service, guards),
     guarded(SettingsService, {}, guards),
     guarded(FlagService, {}, guards),
     guarded(AuditService, {}, guards),
     guarded(FlagdEvaluationService, {}, guards),
     guarded(FlagSyncService, {}, guards),
   ];
-  return { services, health, metrics, httpRoutes: createHttpRoutes({ health, metrics }) };
+  return {
+    services,
+    health,
+    metrics,
+    httpRoutes: createHttpRoutes({ health, metrics, jwksJson: auth.jwksJson }),
+    close: () => auth.close(),
+  };
 }
 
 function guarded<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>, guards: readonly Guard[]): RegisteredService {

@@ -4,11 +4,17 @@ import { overallHealth, ServingStatus, type HealthService, type HttpRoute } from
 export interface HttpRoutesDependencies {
   readonly health: HealthService;
   readonly metrics: Registry;
+  /** The public token-verification keys (RFC 7517). */
+  readonly jwksJson: () => string;
 }
 
-/** Plain HTTP endpoints beside the RPCs: liveness, readiness (the gRPC health answer) and Prometheus. */
-export function createHttpRoutes({ health, metrics }: HttpRoutesDependencies): Record<string, HttpRoute> {
+/** Plain HTTP endpoints beside the RPCs: JWKS, liveness, readiness (the gRPC health answer) and Prometheus. */
+export function createHttpRoutes({ health, metrics, jwksJson }: HttpRoutesDependencies): Record<string, HttpRoute> {
   return {
+    "/.well-known/jwks.json": (_request, response) => {
+      response.writeHead(200, { "content-type": "application/jwk-set+json", "cache-control": "public, max-age=300" });
+      response.end(jwksJson());
+    },
     "/healthz": (_request, response) => {
       response.writeHead(200, { "content-type": "application/json" });
       response.end('{"status":"ALIVE"}');

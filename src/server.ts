@@ -1,8 +1,11 @@
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
+import { bootstrapFirstAdmin } from "./auth/index.js";
 import type { Config } from "./config/index.js";
 import { loadKeyRing } from "./crypto/index.js";
-import { checkDatabase, createOrm, migrateUp, seedAccessControl, type Orm } from "./db/index.js";
+import { Redis } from "ioredis";
+import { checkDatabase, createChangeNotifier, createOrm, migrateUp, seedAccessControl, type Orm } from "./db/index.js";
+import { createRateLimiters } from "./guards/index.js";
 import { ServingStatus, startGrpcListener, startHttpListener } from "./transport/index.js";
 
 export interface RunningServer {
@@ -14,21 +17,41 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartServerOptions {
+  /**
+   * In development mode, on a database without users, create the first ADMIN ("admin") with a
+   * generated password and pass it to `announce` once (`warden serve` sets this; tests do not).
+   */
+  readonly bootstrapFirstAdmin?: boolean;
+  /** Where the generated password goes: never the JSON log. Defaults to stderr. */
+  readonly announce?: (text: string) => void;
+}
+
 const DATABASE_PROBE_INTERVAL_MS = 5_000;
 
 /** Composition root: database -> app -> listeners. `warden serve` and the tests start Warden here. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: StartServerOptions = {}): Promise<RunningServer> {
   const orm = await createOrm(config.database, { logger: (message) => logger.warn({ component: "database" }, message) });
   try {
     const applied = await migrateUp(orm);
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     await seedAccessControl(orm.em.fork());
+    if (options.bootstrapFirstAdmin === true && config.mode === "development") {
+      const admin = await bootstrapFirstAdmin(orm.em.fork(), { passwordIterations: config.security.passwordIterations });
+      if (admin !== undefined) {
+        logger.warn({ username: admin.username }, "created the first administrator; its password was printed to stderr once");
+        (options.announce ?? ((text) => process.stderr.write(text)))(firstAdminNotice(admin.username, admin.password));
+      }
+    }
   } catch (error) {
     await orm.close(true);
     throw error;
   }
   const keyRing = loadKeyRing(config.encryption, (message) => logger.warn(message));
-  const app = createApp({ config, orm, logger, keyRing });
+  const notifier = await createChangeNotifier(config.database, (message) => logger.warn(message));
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
+  const rateLimiters = createRateLimiters(redis);
+  const app = await createApp({ config, orm, logger, keyRing, notifier, rateLimiters });
 
   const grpc = await startGrpcListener({
     host: config.host,
@@ -68,7 +91,36 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       app.health.setAll(ServingStatus.NOT_SERVING);
       app.health.close();
       await Promise.all([grpc.shutdown(config.shutdownGraceMs), http.shutdown(config.shutdownGraceMs)]);
+      await app.close();
+      await notifier.close();
+      redis?.disconnect();
       await orm.close();
     },
   };
+}
+
+/** Redis is optional and shared state only: while it is down, calls go on with per-instance fallbacks. */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  let healthy = true;
+  redis.on("error", (error: Error) => {
+    if (healthy) logger.warn({ err: error.message }, "redis unavailable: using per-instance rate limits");
+    healthy = false;
+  });
+  redis.on("ready", () => {
+    healthy = true;
+  });
+  return redis;
+}
+
+function firstAdminNotice(username: string, password: string): string {
+  return [
+    "",
+    "  Warden (development): created the first administrator.",
+    `    username: ${username}`,
+    `    password: ${password}`,
+    "  This password is shown only now. Log in with it, then change it (AuthService/ChangePassword).",
+    "",
+    "",
+  ].join("\n");
 }

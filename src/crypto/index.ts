@@ -17,5 +17,7 @@ export {
   verifyPassword,
 } from "./password.js";
 export { randomToken } from "./random.js";
+export { createSecretHasher } from "./secret-hasher.js";
+export type { SecretHasher } from "./secret-hasher.js";
 export { DEVELOPMENT_KEY_FILE, loadKeyRing } from "./load-key-ring.js";
 export { isEncrypted } from "./stored-ciphertext.js";

@@ -41,6 +41,13 @@ export class KeyRing {
   get(version: number): Uint8Array | undefined {
     return this.#keysByVersion.get(version);
   }
+
+  /** Every key, oldest first. */
+  get all(): VersionedKey[] {
+    return [...this.#keysByVersion]
+      .map(([version, key]) => ({ version, key }))
+      .sort((a, b) => a.version - b.version);
+  }
 }
 
 const VERSIONED_SPEC = /^v(\d+):(.*)$/s;

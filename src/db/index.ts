@@ -17,3 +17,15 @@ export { createOrm, isPostgres, type CreateOrmOptions, type EntityManager, type 
 export { postgresSslOptions } from "./postgres-ssl.js";
 export { currentRevision } from "./revision.js";
 export { seedAccessControl, type SeedResult } from "./seed.js";
+export {
+  decodePageToken,
+  DEFAULT_PAGE_SIZE,
+  encodePageToken,
+  MAX_PAGE_SIZE,
+  pageOf,
+  pageSizeOf,
+  type Cursor,
+  type CursorValue,
+  type Page,
+  type PageTokenOptions,
+} from "./pagination.js";

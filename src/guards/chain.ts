@@ -7,6 +7,8 @@ import { createAuthorizeGuard } from "./authorize.js";
 import type { Guard } from "./guard.js";
 import { createLogCallsGuard } from "./log-calls.js";
 import { createMapErrorsGuard } from "./map-errors.js";
+import { createRateLimitGuard } from "./rate-limit.js";
+import type { RateLimiters } from "./rate-limiters.js";
 import { createRecordMetricsGuard } from "./record-metrics.js";
 import { createRequestIdGuard } from "./request-id.js";
 import { createUnitOfWorkGuard } from "./unit-of-work.js";
@@ -17,13 +19,14 @@ export interface GuardChainDependencies {
   readonly authenticate: Authenticator;
   readonly foreignRules: ForeignServiceRules;
   readonly orm: MikroORM;
+  readonly rateLimiters: RateLimiters;
 }
 
 /**
  * The one ordered list of guards every service on both listeners runs through,
  * outermost first. Logging and metrics sit outside error mapping so they see
  * the final status; authentication precedes authorization, which precedes
- * any database work.
+ * rate limiting (a refused call costs no quota) and any database work.
  */
 export function createGuardChain(deps: GuardChainDependencies): Guard[] {
   return [
@@ -33,6 +36,7 @@ export function createGuardChain(deps: GuardChainDependencies): Guard[] {
     createMapErrorsGuard(deps.logger),
     createAuthenticateGuard(deps.authenticate, deps.foreignRules),
     createAuthorizeGuard(deps.foreignRules),
+    createRateLimitGuard(deps.rateLimiters),
     createUnitOfWorkGuard(deps.orm),
   ];
 }

@@ -9,4 +9,6 @@ export type { Guard, Next, Reply } from "./guard.js";
 export { ERROR_DOMAIN, mapError } from "./map-errors.js";
 export { ANONYMOUS, describePrincipal } from "./principal.js";
 export type { ApiKeyPrincipal, Principal, UserPrincipal } from "./principal.js";
+export { createRateLimiters } from "./rate-limiters.js";
+export type { RateLimiters } from "./rate-limiters.js";
 export { REQUEST_ID_HEADER } from "./request-id.js";

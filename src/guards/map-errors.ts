@@ -33,24 +33,24 @@ const CODE_OF: Record<DomainErrorKind, Code> = {
  * anything else is logged and answered INTERNAL without its message.
  */
 export function createMapErrorsGuard(logger: Logger): Guard {
-  return (next, method) => async (request, context) => {
-    const toConnectError = (error: unknown): ConnectError => {
+  return (next, method) => {
+    const name = `${method.parent.typeName}/${method.name}`;
+    const toConnectError = (error: unknown, requestId: string): ConnectError => {
       const mapped = mapError(error);
       if (mapped.code === Code.Internal && !(error instanceof ConnectError)) {
-        logger.error(
-          { err: error, requestId: context.values.get(requestIdKey), method: `${method.parent.typeName}/${method.name}` },
-          "unexpected error",
-        );
+        logger.error({ err: error, requestId, method: name }, "unexpected error");
       }
       return mapped;
     };
-    try {
-      const reply = await next(request, context);
-      if (reply.kind === "unary") return reply;
-      return { kind: "stream", messages: mapStreamErrors(reply.messages, toConnectError) };
-    } catch (error) {
-      throw toConnectError(error);
-    }
+    return async (request, context) => {
+      try {
+        const reply = await next(request, context);
+        if (reply.kind === "unary") return reply;
+        return { kind: "stream", messages: mapStreamErrors(reply.messages, (error) => toConnectError(error, context.values.get(requestIdKey))) };
+      } catch (error) {
+        throw toConnectError(error, context.values.get(requestIdKey));
+      }
+    };
   };
 }
 

@@ -21,6 +21,8 @@ export interface ApiKeyPrincipal {
   readonly userId: string;
   readonly username: string;
   readonly permissions: ReadonlySet<string>;
+  /** Calls allowed per hour, across instances; undefined = no per-key limit. */
+  readonly rateLimitPerHour?: number;
 }
 
 export const ANONYMOUS: AnonymousPrincipal = { kind: "anonymous" };

@@ -1,29 +1,20 @@
 import pino, { type Logger } from "pino";
 
-// Paths that may carry secrets if an object holding them is ever logged.
+// Top-level fields that would carry secrets if an object holding them were ever logged. Exact
+// paths only: wildcard paths cost pino a scan of every logged object, on every call line.
 const REDACTED_PATHS = [
   "authorization",
-  "*.authorization",
   "headers.authorization",
-  "headers[\"x-api-key\"]",
-  "*[\"x-api-key\"]",
+  'headers["x-api-key"]',
   "password",
-  "*.password",
   "newPassword",
-  "*.newPassword",
   "currentPassword",
-  "*.currentPassword",
   "accessToken",
-  "*.accessToken",
   "refreshToken",
-  "*.refreshToken",
   "totpCode",
-  "*.totpCode",
   "recoveryCode",
-  "*.recoveryCode",
   "secret",
-  "*.secret",
-  "*.apiKey",
+  "apiKey",
 ];
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -35,7 +26,6 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       level,
       base: { service: "warden" },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-      timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination ?? pino.destination({ sync: false }),
   );

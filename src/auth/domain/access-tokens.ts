@@ -23,8 +23,16 @@ export interface IssuedAccessToken {
   readonly expiresAt: Date;
 }
 
+export interface IssueOptions {
+  /**
+   * The token expires no later than this (e.g. the end of its session's absolute lifetime), so
+   * a token issued near the end of a session does not outlive it.
+   */
+  readonly notAfter?: Date;
+}
+
 export interface AccessTokens {
-  issue(subject: AccessTokenSubject): Promise<IssuedAccessToken>;
+  issue(subject: AccessTokenSubject, options?: IssueOptions): Promise<IssuedAccessToken>;
   /**
    * Checks signature and claims, or finds the token among those already checked. Says nothing
    * about revocation: the caller still checks the session.
@@ -68,9 +76,10 @@ export function createAccessTokens({
   };
 
   return {
-    async issue({ userId, username, sessionId }) {
+    async issue({ userId, username, sessionId }, options = {}) {
       const issuedAt = Math.floor(now() / 1000);
-      const expiresAt = issuedAt + ttlSeconds;
+      const notAfter = options.notAfter === undefined ? Number.POSITIVE_INFINITY : Math.floor(options.notAfter.getTime() / 1000);
+      const expiresAt = Math.min(issuedAt + ttlSeconds, notAfter);
       const jti = randomToken(JTI_BYTES);
       const token = await new SignJWT({ sid: sessionId, name: username })
         .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE, kid: keys.signing.kid })

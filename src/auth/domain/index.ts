@@ -5,13 +5,20 @@ export type {
   AccessTokensOptions,
   AccessTokenSubject,
   IssuedAccessToken,
+  IssueOptions,
 } from "./access-tokens.js";
 export { isLocked, lockoutAfterFailure, lockoutDuration, MAX_LOCKOUT_SECONDS } from "./lockout.js";
 export type { Lockout, LockoutPolicy, LockoutState } from "./lockout.js";
 export { createPasswordPolicy, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "./password-policy.js";
 export type { PasswordOwner, PasswordPolicy } from "./password-policy.js";
 export { apiKeyPermissions, effectivePermissions, ungrantablePermissions } from "./permission-set.js";
-export { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
+export {
+  consumeRecoveryCode,
+  consumeRecoveryCodeWith,
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  normalizeRecoveryCode,
+} from "./recovery-codes.js";
 export { deriveTokenSigningKeys } from "./token-signing-keys.js";
 export type {
   Ed25519PublicJwk,

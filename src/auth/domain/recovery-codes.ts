@@ -42,12 +42,34 @@ export function consumeRecoveryCode(
   return { remaining: storedHashes.filter((_, index) => index !== matchIndex) };
 }
 
+/**
+ * The same as consumeRecoveryCode, for codes stored under a keyed hash the caller computes (e.g. a
+ * versioned SecretHasher that survives key rotation): `matches(normalizedCode, stored)` compares
+ * one stored hash; it is called for every stored hash, so the time spent does not reveal which
+ * one matched.
+ */
+export function consumeRecoveryCodeWith(
+  code: string,
+  storedHashes: readonly string[],
+  matches: (normalizedCode: string, storedHash: string) => boolean,
+): { remaining: string[] } | undefined {
+  const normalized = normalizeRecoveryCode(code);
+  if (!NORMALIZED_FORM.test(normalized)) return undefined;
+  let matchIndex = -1;
+  storedHashes.forEach((stored, index) => {
+    if (matches(normalized, stored) && matchIndex === -1) matchIndex = index;
+  });
+  if (matchIndex === -1) return undefined;
+  return { remaining: storedHashes.filter((_, index) => index !== matchIndex) };
+}
+
+/** The form a code is hashed in: lower case, no dashes or spaces, i/l read as 1 and o as 0. */
+export function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]/g, "").replace(/[il]/g, "1").replace(/o/g, "0");
+}
+
 function generateRecoveryCode(): string {
   return Array.from({ length: GROUPS }, () =>
     Array.from({ length: GROUP_LENGTH }, () => ALPHABET.charAt(randomInt(ALPHABET.length))).join(""),
   ).join("-");
-}
-
-function normalizeRecoveryCode(code: string): string {
-  return code.toLowerCase().replace(/[\s-]/g, "").replace(/[il]/g, "1").replace(/o/g, "0");
 }
