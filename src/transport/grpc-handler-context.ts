@@ -2,8 +2,8 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import type * as grpc from "@grpc/grpc-js";
-import { headersFromMetadata } from "./grpc-metadata.js";
 import { grpcPathOf } from "./grpc-wire.js";
+import { MetadataHeaders } from "./metadata-headers.js";
 import { peerAddressKey, peerAddressOfGrpcPeer } from "./peer-address.js";
 
 export type GrpcServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.ServerWritableStream<Buffer, unknown>;
@@ -16,7 +16,8 @@ export type GrpcServerCall = grpc.ServerUnaryCall<Buffer, unknown> | grpc.Server
  * Not connect's createHandlerContext: its three AbortControllers, their listeners and a deadline
  * timer per call cost about as much CPU as grpc-js itself spends on a call (measured with h2load),
  * while most calls (health checks, flag evaluations) never look at the signal. Here the signal
- * and the trailers are created only when a handler asks for them.
+ * and the trailers are created only when a handler asks for them, and headers are views over
+ * the call's Metadata (MetadataHeaders) rather than undici Headers.
  */
 export class GrpcHandlerContext implements HandlerContext {
   readonly service: DescService;
@@ -24,7 +25,7 @@ export class GrpcHandlerContext implements HandlerContext {
   readonly requestMethod = "POST";
   readonly url: string;
   readonly requestHeader: Headers;
-  readonly responseHeader = new Headers();
+  readonly responseHeader: Headers = new MetadataHeaders();
   readonly values: ContextValues;
   private readonly deadline: number | undefined;
   private trailer: Headers | undefined;
@@ -38,7 +39,7 @@ export class GrpcHandlerContext implements HandlerContext {
     this.service = method.parent;
     this.url = grpcPathOf(method);
     this.deadline = deadlineMsOf(call.getDeadline());
-    this.requestHeader = headersFromMetadata(call.metadata);
+    this.requestHeader = new MetadataHeaders(call.metadata);
     this.values = createContextValues().set(peerAddressKey, peerAddressOfGrpcPeer(call.getPeer()));
     // grpc-js reports every call cancelled once its stream closes, completed ones too; end()
     // comes first for those, and the first reason wins.
@@ -58,7 +59,7 @@ export class GrpcHandlerContext implements HandlerContext {
   }
 
   get responseTrailer(): Headers {
-    return (this.trailer ??= new Headers());
+    return (this.trailer ??= new MetadataHeaders());
   }
 
   /** The trailers set by the handler, without creating them. */

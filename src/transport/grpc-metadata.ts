@@ -21,20 +21,6 @@ const legalTextValue = /^[ -~]*$/;
 const isBinaryKey = (key: string): boolean => key.endsWith("-bin");
 
 /**
- * Call metadata as Fetch Headers, the form handlers see on both doors: binary (`-bin`) values are
- * base64-encoded, as they travel over HTTP and as connect-node presents them.
- */
-export function headersFromMetadata(metadata: Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, values] of Object.entries(metadata.toJSON())) {
-    for (const value of values) {
-      headers.append(key, typeof value === "string" ? value : value.toString("base64"));
-    }
-  }
-  return headers;
-}
-
-/**
  * Response headers or trailers set by a handler, as grpc-js metadata. Entries gRPC cannot carry
  * (reserved names, illegal keys, non-ASCII text) are dropped rather than failing the call.
  */
