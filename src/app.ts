@@ -15,7 +15,7 @@ import type { ChangeNotifier, Orm } from "./db/index.js";
 import { applyGuards, createGuardChain, PUBLIC_RULE, type Guard, type RateLimiters } from "./guards/index.js";
 import { createAuthModule } from "./auth/index.js";
 import { createMetricsRegistry } from "./observability/metrics.js";
-import { createHealthService, type HealthService, type HttpRoute, type RegisteredService } from "./transport/index.js";
+import { createHealthService, ServingStatus, type HealthService, type HttpRoute, type RegisteredService } from "./transport/index.js";
 import { createHttpRoutes } from "./http-routes.js";
 
 export interface AppDependencies {
@@ -66,6 +66,8 @@ export async function createApp(deps: AppDependencies): Promise<App> {
     guarded(FlagdEvaluationService, {}, guards),
     guarded(FlagSyncService, {}, guards),
   ];
+  // Per-service health, as Kubernetes gRPC probes and grpc_health_probe ask for it.
+  for (const { service } of services) health.setStatus(service.typeName, ServingStatus.SERVING);
   return {
     services,
     health,

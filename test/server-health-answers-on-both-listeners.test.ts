@@ -23,6 +23,16 @@ describe.each(TEST_DIALECTS)("health on %s", (dialect) => {
     expect(viaConnect.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
   });
 
+  it("answers per service, for every registered service", async () => {
+    for (const { service } of warden.server.app.services) {
+      const response = await warden.grpc(Health).check({ service: service.typeName });
+      expect({ service: service.typeName, status: response.status }).toEqual({
+        service: service.typeName,
+        status: HealthCheckResponse_ServingStatus.SERVING,
+      });
+    }
+  });
+
   it("answers NOT_FOUND for an unknown service name", async () => {
     await expect(warden.grpc(Health).check({ service: "no.such.Service" })).rejects.toMatchObject({ code: 5 });
   });
