@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { createApiKey, createCaller, failureOf, FAST_AUTH_ENV } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createApiKey, createCaller, FAST_AUTH_ENV } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 const redisUrl = process.env["TEST_REDIS_URL"];
@@ -32,7 +33,7 @@ describe.skipIf(!sharedDatabase)("an API key's hourly limit with Redis", () => {
     const onSecond = second.grpc(AuthService, key.metadata);
     for (const client of [onFirst, onSecond, onFirst, onSecond]) await client.whoAmI({});
     for (const client of [onFirst, onSecond]) {
-      const refused = await failureOf(client.whoAmI({}));
+      const refused = await grpcFailure(client.whoAmI({}));
       expect(refused.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
       expect(refused.reason).toBe("RATE_LIMITED");
       expect(Number(refused.details.retryInfo?.retryDelay?.seconds ?? 0)).toBeGreaterThan(0);
@@ -53,7 +54,7 @@ describe("an API key's hourly limit while Redis is unreachable", () => {
     const key = await createApiKey(warden, owner, { permissions: ["flags:read"], rateLimitPerHour: 3 });
     const client = warden.grpc(AuthService, key.metadata);
     for (let call = 0; call < 3; call++) await client.whoAmI({});
-    const refused = await failureOf(client.whoAmI({}));
+    const refused = await grpcFailure(client.whoAmI({}));
     expect(refused.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(refused.reason).toBe("RATE_LIMITED");
   });

@@ -7,16 +7,15 @@ import { parseApiKey } from "../src/crypto/index.js";
 import { ApiKey, AuditLogEntry } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createApiKey, createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createApiKey, createCaller, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("API keys on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   let manager: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
     manager = await createCaller(warden, { roles: ["MANAGER"] });
   });
   afterAll(() => warden?.stop());

@@ -8,7 +8,8 @@ import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { loadConfig } from "../src/config/index.js";
 import { AuditLogEntry, type EntityManager } from "../src/db/index.js";
 import type { TestDatabase } from "./support/database.js";
-import { FAST_AUTH_ENV, failureOf, loginAs, strongPassword } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { FAST_AUTH_ENV, loginAs, strongPassword } from "./support/identities.js";
 import { startWarden } from "./support/warden.js";
 
 const execFileAsync = promisify(execFile);
@@ -93,7 +94,7 @@ describe("warden create-admin", { timeout: 90_000 }, () => {
       expect(me.user?.email).toBe("root@example.com");
       expect(me.permissions).toContain("users:admin");
       await loginAs(warden, "ops", generatedPassword);
-      expect((await failureOf(loginAs(warden, "weak", "password123"))).reason).toBe("INVALID_CREDENTIALS");
+      expect((await grpcFailure(loginAs(warden, "weak", "password123"))).reason).toBe("INVALID_CREDENTIALS");
       const em = warden.server.orm.em.fork() as EntityManager;
       const created = await em.find(AuditLogEntry, { action: "user.created" }, { orderBy: { revision: "asc" } });
       expect(created.map((row) => [row.actorLabel, row.details?.["username"], row.details?.["via"]])).toEqual([

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { createGrpcClient } from "../src/transport/index.js";
-import { FAST_AUTH_ENV, failureOf } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { FAST_AUTH_ENV } from "./support/identities.js";
 
 interface Served {
   readonly grpcAddress: string;
@@ -110,7 +111,7 @@ describe("the first start in development creates an administrator", { timeout: 1
     );
     try {
       expect(production.stderr()).not.toContain("password:");
-      const failure = await failureOf(login(production.grpcAddress, "admin", "anything-at-all-123"));
+      const failure = await grpcFailure(login(production.grpcAddress, "admin", "anything-at-all-123"));
       expect(failure.reason).toBe("INVALID_CREDENTIALS");
     } finally {
       await production.stop();

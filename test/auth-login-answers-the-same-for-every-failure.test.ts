@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createUserWithRoles, FAST_AUTH_ENV, failureOf, loginAs, type Identity } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createUserWithRoles, FAST_AUTH_ENV, loginAs, type Identity } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("Login answers the same for every failure (%s)", (dialect) => {
@@ -43,7 +44,7 @@ describe.each(TEST_DIALECTS)("Login answers the same for every failure (%s)", (d
       { login: autoLocked.username, password: autoLocked.password },
     ];
     const failures = [];
-    for (const attempt of attempts) failures.push(await failureOf(warden.grpc(AuthService).login(attempt)));
+    for (const attempt of attempts) failures.push(await grpcFailure(warden.grpc(AuthService).login(attempt)));
     for (const failure of failures) {
       expect(failure.code).toBe(status.UNAUTHENTICATED);
       expect(failure.reason).toBe("INVALID_CREDENTIALS");
@@ -55,8 +56,8 @@ describe.each(TEST_DIALECTS)("Login answers the same for every failure (%s)", (d
 
   it("audits every failure with the login name tried and why, never the password", async () => {
     const password = "Never-Stored-Anywhere-42";
-    await failureOf(warden.grpc(AuthService).login({ login: "ghost-user", password }));
-    await failureOf(warden.grpc(AuthService).login({ login: inactive.username, password: inactive.password }));
+    await grpcFailure(warden.grpc(AuthService).login({ login: "ghost-user", password }));
+    await grpcFailure(warden.grpc(AuthService).login({ login: inactive.username, password: inactive.password }));
     const rows = await em().find(AuditLogEntry, { action: "auth.login.failed" }, { orderBy: { revision: "asc" } });
     const ghost = rows.find((row) => row.details?.["login"] === "ghost-user");
     expect(ghost?.details).toMatchObject({ reason: "unknown_user" });
@@ -74,10 +75,10 @@ describe.each(TEST_DIALECTS)("Login answers the same for every failure (%s)", (d
   });
 
   it("refuses empty and oversized input as INVALID_ARGUMENT, not as a login attempt", async () => {
-    const empty = await failureOf(warden.grpc(AuthService).login({ login: "", password: "" }));
+    const empty = await grpcFailure(warden.grpc(AuthService).login({ login: "", password: "" }));
     expect(empty.code).toBe(status.INVALID_ARGUMENT);
     expect(empty.details.badRequest?.fieldViolations.map((violation) => violation.field).sort()).toEqual(["login", "password"]);
-    const huge = await failureOf(warden.grpc(AuthService).login({ login: alice.username, password: "x".repeat(5000) }));
+    const huge = await grpcFailure(warden.grpc(AuthService).login({ login: alice.username, password: "x".repeat(5000) }));
     expect(huge.code).toBe(status.INVALID_ARGUMENT);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createUserWithRoles, FAST_AUTH_ENV, failureOf, loginAs } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createUserWithRoles, FAST_AUTH_ENV, loginAs } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 const THRESHOLD = 20;
@@ -16,7 +17,7 @@ describe.each(TEST_DIALECTS)("Login locks out exactly at the threshold under par
   const auditCount = async (action: string, resourceId: string) => em().count(AuditLogEntry, { action, resourceId });
   const wrongPasswords = (login: string, count: number) =>
     Promise.all(
-      Array.from({ length: count }, (_, index) => failureOf(warden.grpc(AuthService).login({ login, password: `wrong-password-${index}` }))),
+      Array.from({ length: count }, (_, index) => grpcFailure(warden.grpc(AuthService).login({ login, password: `wrong-password-${index}` }))),
     );
 
   beforeAll(async () => {
@@ -55,7 +56,7 @@ describe.each(TEST_DIALECTS)("Login locks out exactly at the threshold under par
     expect(await auditCount("auth.lockout", user.userId)).toBe(1);
 
     // Locked: even the right password answers exactly like a wrong one, and is not counted.
-    const locked = await failureOf(warden.grpc(AuthService).login({ login: user.username, password: user.password }));
+    const locked = await grpcFailure(warden.grpc(AuthService).login({ login: user.username, password: user.password }));
     expect(locked.reason).toBe("INVALID_CREDENTIALS");
     expect((await userRow(user.userId)).failedLoginCount).toBe(0);
   });

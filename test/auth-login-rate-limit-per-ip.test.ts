@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createUserWithRoles, FAST_AUTH_ENV, failureOf, type Identity } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createUserWithRoles, FAST_AUTH_ENV, type Identity } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 const LIMIT = 4;
@@ -21,10 +22,10 @@ describe.each(TEST_DIALECTS)("Login is rate-limited per client IP (%s)", (dialec
   it("answers RESOURCE_EXHAUSTED with RetryInfo once the address used its attempts, before checking any password", async () => {
     const auth = warden.grpc(AuthService);
     for (let attempt = 0; attempt < LIMIT; attempt++) {
-      expect((await failureOf(auth.login({ login: user.username, password: "not-the-password" }))).reason).toBe("INVALID_CREDENTIALS");
+      expect((await grpcFailure(auth.login({ login: user.username, password: "not-the-password" }))).reason).toBe("INVALID_CREDENTIALS");
     }
     // Even the right password: the limit is on attempts from the address, not on failures.
-    const limited = await failureOf(auth.login({ login: user.username, password: user.password }));
+    const limited = await grpcFailure(auth.login({ login: user.username, password: user.password }));
     expect(limited.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(limited.reason).toBe("RATE_LIMITED");
     const delay = limited.details.retryInfo?.retryDelay;

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, loginAs, strongPassword } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, loginAs, strongPassword } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("ChangePassword revokes the caller's other sessions (%s)", (dialect) => {
@@ -25,13 +26,13 @@ describe.each(TEST_DIALECTS)("ChangePassword revokes the caller's other sessions
     const { revokedSessions } = await user.auth.changePassword({ currentPassword: user.password, newPassword });
     expect(revokedSessions).toBe(2);
     for (const other of [phone, tablet]) {
-      expect((await failureOf(warden.grpc(AuthService, other.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
-      expect((await failureOf(warden.grpc(AuthService).refresh({ refreshToken: other.refreshToken }))).reason).toBe(
+      expect((await grpcFailure(warden.grpc(AuthService, other.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
+      expect((await grpcFailure(warden.grpc(AuthService).refresh({ refreshToken: other.refreshToken }))).reason).toBe(
         "INVALID_REFRESH_TOKEN",
       );
     }
     expect((await user.auth.whoAmI({})).sessionId).toBe(user.sessionId);
-    expect((await failureOf(loginAs(warden, user.username, user.password))).reason).toBe("INVALID_CREDENTIALS");
+    expect((await grpcFailure(loginAs(warden, user.username, user.password))).reason).toBe("INVALID_CREDENTIALS");
     await loginAs(warden, user.username, newPassword);
 
     const row = (await em().findOne(User, { id: user.userId }, { disableIdentityMap: true })) as User;
@@ -48,7 +49,7 @@ describe.each(TEST_DIALECTS)("ChangePassword revokes the caller's other sessions
   it("refuses a wrong current password as INCORRECT_PASSWORD, changing nothing", async () => {
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     const other = await loginAs(warden, user.username, user.password);
-    const failure = await failureOf(user.auth.changePassword({ currentPassword: "not-it-at-all", newPassword: strongPassword() }));
+    const failure = await grpcFailure(user.auth.changePassword({ currentPassword: "not-it-at-all", newPassword: strongPassword() }));
     expect([failure.code, failure.reason]).toEqual([status.INVALID_ARGUMENT, "INCORRECT_PASSWORD"]);
     expect(failure.details.badRequest?.fieldViolations[0]?.field).toBe("current_password");
     expect((await warden.grpc(AuthService, other.metadata).whoAmI({})).sessionId).toBe(other.sessionId);
@@ -65,7 +66,7 @@ describe.each(TEST_DIALECTS)("ChangePassword revokes the caller's other sessions
       [user.password, "UNCHANGED"],
     ];
     for (const [newPassword, reason] of cases) {
-      const failure = await failureOf(user.auth.changePassword({ currentPassword: user.password, newPassword }));
+      const failure = await grpcFailure(user.auth.changePassword({ currentPassword: user.password, newPassword }));
       expect(failure.code).toBe(status.INVALID_ARGUMENT);
       const violations = failure.details.badRequest?.fieldViolations ?? [];
       expect(violations.every((violation) => violation.field === "new_password")).toBe(true);
@@ -77,7 +78,7 @@ describe.each(TEST_DIALECTS)("ChangePassword revokes the caller's other sessions
   it("is for user sessions only: an API key cannot change its owner's password", async () => {
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     const { key } = await user.auth.createApiKey({ name: "ci", permissions: ["settings:read"] });
-    const failure = await failureOf(
+    const failure = await grpcFailure(
       warden.grpc(AuthService, { "x-api-key": key }).changePassword({ currentPassword: user.password, newPassword: strongPassword() }),
     );
     expect([failure.code, failure.reason]).toEqual([status.PERMISSION_DENIED, "USER_SESSION_REQUIRED"]);

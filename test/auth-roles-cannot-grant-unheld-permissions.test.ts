@@ -2,8 +2,8 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, createUserWithRoles, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, createUserWithRoles, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 /**
  * A delegate administers users and roles but holds no settings permission: whatever it grants,
@@ -14,8 +14,7 @@ describe.each(TEST_DIALECTS)("nobody grants a permission they do not hold, on %s
   let admin: Caller;
   let delegate: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
     await admin.auth.createRole({
       name: "DELEGATE",
       description: "users and roles, nothing else",

@@ -2,15 +2,14 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("custom roles on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
   });
   afterAll(() => warden?.stop());
 

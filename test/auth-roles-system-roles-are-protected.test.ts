@@ -3,16 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERMISSIONS, SYSTEM_ROLE_PERMISSIONS } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("system roles on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   let manager: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
     manager = await createCaller(warden, { roles: ["MANAGER"] });
   });
   afterAll(() => warden?.stop());

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, Session, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the session (%s)", (dialect) => {
@@ -36,7 +37,7 @@ describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the sessi
     const caller = await createCaller(warden, { roles: ["VIEWER"] });
     const rotated = await refresh(caller.refreshToken);
 
-    const reuse = await failureOf(refresh(caller.refreshToken));
+    const reuse = await grpcFailure(refresh(caller.refreshToken));
     expect([reuse.code, reuse.reason]).toEqual([status.UNAUTHENTICATED, "REFRESH_TOKEN_REUSED"]);
 
     const row = await session(caller.sessionId);
@@ -47,9 +48,9 @@ describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the sessi
     expect(audit?.ip).toBe("127.0.0.1");
 
     // The legitimate holder's newer tokens die with the session.
-    expect((await failureOf(refresh(rotated.refreshToken))).reason).toBe("INVALID_REFRESH_TOKEN");
+    expect((await grpcFailure(refresh(rotated.refreshToken))).reason).toBe("INVALID_REFRESH_TOKEN");
     for (const accessToken of [caller.accessToken, rotated.accessToken]) {
-      const refused = await failureOf(warden.grpc(AuthService, { authorization: `Bearer ${accessToken}` }).whoAmI({}));
+      const refused = await grpcFailure(warden.grpc(AuthService, { authorization: `Bearer ${accessToken}` }).whoAmI({}));
       expect([refused.code, refused.reason]).toEqual([status.UNAUTHENTICATED, "SESSION_REVOKED"]);
     }
   });
@@ -65,7 +66,7 @@ describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the sessi
     const caller = await createCaller(warden, { roles: ["VIEWER"] });
     const forgedSecret = `${caller.sessionId}.${"A".repeat(43)}`;
     for (const token of ["", "garbage", forgedSecret, `${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}.${"A".repeat(43)}`]) {
-      const failure = await failureOf(refresh(token));
+      const failure = await grpcFailure(refresh(token));
       expect([failure.code, failure.reason]).toEqual([status.UNAUTHENTICATED, "INVALID_REFRESH_TOKEN"]);
     }
     // A wrong guess is not a reuse: the session lives on.
@@ -87,7 +88,7 @@ describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the sessi
     expect(Number(last.accessTokenExpiresAt?.seconds)).toBe(end.getTime() / 1000);
 
     await em().nativeUpdate(Session, { id: caller.sessionId }, { expiresAt: new Date(Date.now() - 1000) });
-    const expired = await failureOf(refresh(last.refreshToken));
+    const expired = await grpcFailure(refresh(last.refreshToken));
     expect([expired.code, expired.reason]).toEqual([status.UNAUTHENTICATED, "SESSION_EXPIRED"]);
   });
 
@@ -96,8 +97,8 @@ describe.each(TEST_DIALECTS)("Refresh rotates the token; reuse revokes the sessi
     const other = await warden.grpc(AuthService).login({ login: caller.username, password: caller.password });
     await caller.auth.logout({});
     expect((await session(caller.sessionId)).revokedReason).toBe("logout");
-    expect((await failureOf(caller.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
-    expect((await failureOf(refresh(caller.refreshToken))).reason).toBe("INVALID_REFRESH_TOKEN");
+    expect((await grpcFailure(caller.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(refresh(caller.refreshToken))).reason).toBe("INVALID_REFRESH_TOKEN");
     const stillIn = await warden.grpc(AuthService, { authorization: `Bearer ${other.accessToken}` }).whoAmI({});
     expect(stillIn.sessionId).toBe(other.sessionId);
   });

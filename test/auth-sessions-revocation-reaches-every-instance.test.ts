@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { createTestDatabase, TEST_DIALECTS, type TestDatabase } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, loginAs, type Caller } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, loginAs, type Caller } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 const WITHIN_MS = 1_000;
@@ -58,7 +59,7 @@ describe.each(TEST_DIALECTS)("A revoked session is refused on every instance wit
     await a.grpc(AuthService, second.metadata).revokeSession({ sessionId: user.sessionId });
     const elapsed = await msUntilRefused(onB);
     expect(elapsed).toBeLessThan(WITHIN_MS);
-    expect((await failureOf(onB())).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(onB())).reason).toBe("SESSION_REVOKED");
   });
 
   it("Logout on A: B refuses within a second", async () => {
@@ -79,7 +80,7 @@ describe.each(TEST_DIALECTS)("A revoked session is refused on every instance wit
     const { user } = await sessionKnownToBoth();
     expect((await user.auth.whoAmI({})).sessionId).toBe(user.sessionId);
     await a.grpc(AuthService).refresh({ refreshToken: user.refreshToken });
-    await failureOf(b.grpc(AuthService).refresh({ refreshToken: user.refreshToken }));
+    await grpcFailure(b.grpc(AuthService).refresh({ refreshToken: user.refreshToken }));
     expect(await msUntilRefused(() => user.auth.whoAmI({}))).toBeLessThan(WITHIN_MS);
   });
 
@@ -88,7 +89,7 @@ describe.each(TEST_DIALECTS)("A revoked session is refused on every instance wit
     await user.auth.logout({});
     const late = await startWarden(dialect, { database, env: ENV });
     try {
-      const failure = await failureOf(late.grpc(AuthService, user.metadata).whoAmI({}));
+      const failure = await grpcFailure(late.grpc(AuthService, user.metadata).whoAmI({}));
       expect(failure.reason).toBe("SESSION_REVOKED");
     } finally {
       await late.stop();

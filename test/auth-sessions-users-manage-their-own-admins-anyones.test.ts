@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, loginAs, type Caller } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, loginAs, type Caller } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("Sessions: users manage their own, users:admin anyone's (%s)", (dialect) => {
@@ -35,18 +36,18 @@ describe.each(TEST_DIALECTS)("Sessions: users manage their own, users:admin anyo
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     const other = await createCaller(warden, { roles: ["VIEWER"] });
     const second = await loginAs(warden, user.username, user.password);
-    const notMine = await failureOf(user.auth.revokeSession({ sessionId: other.sessionId }));
+    const notMine = await grpcFailure(user.auth.revokeSession({ sessionId: other.sessionId }));
     expect([notMine.code, notMine.reason]).toEqual([status.NOT_FOUND, "SESSION_NOT_FOUND"]);
     expect((await other.auth.whoAmI({})).sessionId).toBe(other.sessionId);
 
     await user.auth.revokeSession({ sessionId: second.sessionId });
-    expect((await failureOf(warden.grpc(AuthService, second.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(warden.grpc(AuthService, second.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
     const { sessions } = await user.auth.listSessions({ includeInactive: true });
     expect(sessions.find((session) => session.id === second.sessionId)?.revokeTime).toBeDefined();
     expect((await user.auth.listSessions({})).sessions.map((session) => session.id)).toEqual([user.sessionId]);
     // Revoking it again is a no-op, not an error.
     await user.auth.revokeSession({ sessionId: second.sessionId });
-    const malformed = await failureOf(user.auth.revokeSession({ sessionId: "not-an-id" }));
+    const malformed = await grpcFailure(user.auth.revokeSession({ sessionId: "not-an-id" }));
     expect(malformed.code).toBe(status.INVALID_ARGUMENT);
   });
 
@@ -55,7 +56,7 @@ describe.each(TEST_DIALECTS)("Sessions: users manage their own, users:admin anyo
     const others = [await loginAs(warden, user.username, user.password), await loginAs(warden, user.username, user.password)];
     expect((await user.auth.revokeOtherSessions({})).revokedCount).toBe(2);
     for (const other of others) {
-      expect((await failureOf(warden.grpc(AuthService, other.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
+      expect((await grpcFailure(warden.grpc(AuthService, other.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
     }
     expect((await user.auth.whoAmI({})).sessionId).toBe(user.sessionId);
     const audit = await em().findOne(AuditLogEntry, { action: "auth.session.revoked", resourceId: user.userId });
@@ -73,7 +74,7 @@ describe.each(TEST_DIALECTS)("Sessions: users manage their own, users:admin anyo
     expect((await admin.auth.revokeUserSessions({ userId: user.userId, sessionId: second.sessionId })).revokedCount).toBe(1);
     expect((await user.auth.whoAmI({})).sessionId).toBe(user.sessionId);
     expect((await admin.auth.revokeUserSessions({ userId: user.userId })).revokedCount).toBe(1);
-    expect((await failureOf(user.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(user.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
     const audit = await em().findOne(AuditLogEntry, { action: "auth.session.revoked", resourceId: user.userId, actorUser: admin.userId });
     expect(audit?.details).toMatchObject({ reason: "revoked_by_admin" });
   });
@@ -81,18 +82,18 @@ describe.each(TEST_DIALECTS)("Sessions: users manage their own, users:admin anyo
   it("answers NOT_FOUND for an unknown user or a session of someone else, INVALID_ARGUMENT for a malformed id", async () => {
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     const unknown = "00000000-0000-4000-8000-000000000000";
-    expect((await failureOf(admin.auth.listUserSessions({ userId: unknown }))).reason).toBe("USER_NOT_FOUND");
-    const mismatch = await failureOf(admin.auth.revokeUserSessions({ userId: user.userId, sessionId: admin.sessionId }));
+    expect((await grpcFailure(admin.auth.listUserSessions({ userId: unknown }))).reason).toBe("USER_NOT_FOUND");
+    const mismatch = await grpcFailure(admin.auth.revokeUserSessions({ userId: user.userId, sessionId: admin.sessionId }));
     expect([mismatch.code, mismatch.reason]).toEqual([status.NOT_FOUND, "SESSION_NOT_FOUND"]);
-    expect((await failureOf(admin.auth.listUserSessions({ userId: "x" }))).code).toBe(status.INVALID_ARGUMENT);
+    expect((await grpcFailure(admin.auth.listUserSessions({ userId: "x" }))).code).toBe(status.INVALID_ARGUMENT);
   });
 
   it("refuses others' sessions to callers without users:admin (PERMISSION_DENIED before anything is revealed)", async () => {
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     for (const caller of [user, manager]) {
-      const list = await failureOf(caller.auth.listUserSessions({ userId: admin.userId }));
+      const list = await grpcFailure(caller.auth.listUserSessions({ userId: admin.userId }));
       expect([list.code, list.reason]).toEqual([status.PERMISSION_DENIED, "PERMISSION_DENIED"]);
-      const revoke = await failureOf(caller.auth.revokeUserSessions({ userId: "00000000-0000-4000-8000-000000000000" }));
+      const revoke = await grpcFailure(caller.auth.revokeUserSessions({ userId: "00000000-0000-4000-8000-000000000000" }));
       expect(revoke.code).toBe(status.PERMISSION_DENIED);
     }
   });

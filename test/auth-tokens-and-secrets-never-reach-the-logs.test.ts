@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { TEST_DIALECTS } from "./support/database.js";
+import { grpcFailure } from "./support/grpc-failure.js";
 import {
   createApiKey,
   createCaller,
   createUserWithRoles,
   FAST_AUTH_ENV,
-  failureOf,
   freshTotpStep,
   loginAs,
   strongPassword,
@@ -35,9 +35,9 @@ describe.each(TEST_DIALECTS)("Passwords, tokens, codes and keys never reach the 
     keep(victim.password);
     for (const guess of ["Guess-Number-One-1", "Guess-Number-Two-2", "Guess-Number-Three-3", victim.password]) {
       keep(guess);
-      await failureOf(anonymous.login({ login: victim.username, password: guess }));
+      await grpcFailure(anonymous.login({ login: victim.username, password: guess }));
     }
-    await failureOf(anonymous.login({ login: "no-such-user", password: "Unknown-User-Password-9" }));
+    await grpcFailure(anonymous.login({ login: "no-such-user", password: "Unknown-User-Password-9" }));
     keep("Unknown-User-Password-9");
 
     // Refresh, reuse, logout.
@@ -45,13 +45,13 @@ describe.each(TEST_DIALECTS)("Passwords, tokens, codes and keys never reach the 
     keep(user.password, user.accessToken, user.refreshToken);
     const rotated = await anonymous.refresh({ refreshToken: user.refreshToken });
     keep(rotated.accessToken, rotated.refreshToken);
-    await failureOf(anonymous.refresh({ refreshToken: user.refreshToken }));
-    await failureOf(warden.grpc(AuthService, { authorization: `Bearer ${rotated.accessToken}x` }).whoAmI({}));
+    await grpcFailure(anonymous.refresh({ refreshToken: user.refreshToken }));
+    await grpcFailure(warden.grpc(AuthService, { authorization: `Bearer ${rotated.accessToken}x` }).whoAmI({}));
 
     // TOTP: enrolment, codes, recovery codes.
     const second = await createCaller(warden, { roles: ["VIEWER"] });
     keep(second.password, second.accessToken, second.refreshToken);
-    await failureOf(second.auth.enrollTotp({ password: "Wrong-Enrol-Password-1" }));
+    await grpcFailure(second.auth.enrollTotp({ password: "Wrong-Enrol-Password-1" }));
     keep("Wrong-Enrol-Password-1");
     const { secret, otpauthUri } = await second.auth.enrollTotp({ password: second.password });
     keep(secret, otpauthUri);
@@ -61,12 +61,12 @@ describe.each(TEST_DIALECTS)("Passwords, tokens, codes and keys never reach the 
     keep(...recoveryCodes);
     const withRecovery = await anonymous.login({ login: second.username, password: second.password, recoveryCode: recoveryCodes[0] ?? "" });
     keep(withRecovery.accessToken, withRecovery.refreshToken);
-    await failureOf(anonymous.login({ login: second.username, password: second.password, recoveryCode: recoveryCodes[0] ?? "" }));
+    await grpcFailure(anonymous.login({ login: second.username, password: second.password, recoveryCode: recoveryCodes[0] ?? "" }));
 
     // Password change, including a refused one.
     const newPassword = strongPassword();
     keep(newPassword);
-    await failureOf(user.auth.changePassword({ currentPassword: user.password, newPassword: "weakpassword" }));
+    await grpcFailure(user.auth.changePassword({ currentPassword: user.password, newPassword: "weakpassword" }));
     const current = await loginAs(warden, user.username, user.password);
     keep(current.accessToken, current.refreshToken);
     await warden.grpc(AuthService, current.metadata).changePassword({ currentPassword: user.password, newPassword });
@@ -75,7 +75,7 @@ describe.each(TEST_DIALECTS)("Passwords, tokens, codes and keys never reach the 
     const key = await createApiKey(warden, admin, { permissions: ["flags:read"] });
     keep(key.key, key.key.split("_").slice(2).join("_"));
     await warden.grpc(AuthService, key.metadata).whoAmI({});
-    await failureOf(warden.grpc(AuthService, { "x-api-key": `${key.key}0` }).whoAmI({}));
+    await grpcFailure(warden.grpc(AuthService, { "x-api-key": `${key.key}0` }).whoAmI({}));
 
     const logs = warden.logs.join("\n");
     expect(logs).toContain("AuthService/Login");

@@ -6,7 +6,8 @@ import { blockListOf, isAddressAllowed } from "../src/auth/access-directory.js";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { ApiKey, createOrm, type EntityManager } from "../src/db/index.js";
 import { createTestDatabase, TEST_DIALECTS, type TestDatabase } from "./support/database.js";
-import { createApiKey, createCaller, FAST_AUTH_ENV, failureOf, type Caller } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createApiKey, createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 // Fixed, so that a restarted instance verifies the keys the first one issued.
@@ -42,7 +43,7 @@ describe.each(TEST_DIALECTS)("API keys are checked on every call, against the ow
     await admin.auth.assignRole({ userId: owner.userId, role: "VIEWER" });
     await admin.auth.revokeRole({ userId: owner.userId, role: "MANAGER" });
     expect((await client.whoAmI({})).permissions).toEqual(["flags:read"]);
-    const denied = await failureOf(client.getUser({ userId: owner.userId }));
+    const denied = await grpcFailure(client.getUser({ userId: owner.userId }));
     expect([denied.code, denied.reason]).toEqual([status.PERMISSION_DENIED, "PERMISSION_DENIED"]);
   });
 
@@ -52,12 +53,12 @@ describe.each(TEST_DIALECTS)("API keys are checked on every call, against the ow
     const client = warden.grpc(AuthService, key.metadata);
     await client.whoAmI({});
     await admin.auth.lockUser({ userId: owner.userId, reason: "investigating" });
-    const refused = await failureOf(client.whoAmI({}));
+    const refused = await grpcFailure(client.whoAmI({}));
     expect([refused.code, refused.reason]).toEqual([status.UNAUTHENTICATED, "ACCOUNT_UNAVAILABLE"]);
     await admin.auth.unlockUser({ userId: owner.userId });
     await client.whoAmI({});
     await admin.auth.deactivateUser({ userId: owner.userId });
-    expect((await failureOf(client.whoAmI({}))).code).toBe(status.UNAUTHENTICATED);
+    expect((await grpcFailure(client.whoAmI({}))).code).toBe(status.UNAUTHENTICATED);
   });
 
   it("stops working at its expiry", async () => {
@@ -67,7 +68,7 @@ describe.each(TEST_DIALECTS)("API keys are checked on every call, against the ow
     const client = warden.grpc(AuthService, key.metadata);
     await client.whoAmI({});
     await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 50));
-    const refused = await failureOf(client.whoAmI({}));
+    const refused = await grpcFailure(client.whoAmI({}));
     expect([refused.code, refused.reason]).toEqual([status.UNAUTHENTICATED, "API_KEY_EXPIRED"]);
   });
 
@@ -76,7 +77,7 @@ describe.each(TEST_DIALECTS)("API keys are checked on every call, against the ow
     const key = await createApiKey(warden, owner, { permissions: ["flags:read"] });
     const wrongSecret = `wdn_${key.prefix}_${"A".repeat(43)}`;
     for (const presented of [wrongSecret, "wdn_zzzzzzzz_" + "B".repeat(43), "not-a-key", `${key.key}x`]) {
-      const refused = await failureOf(warden.grpc(AuthService, { "x-api-key": presented }).whoAmI({}));
+      const refused = await grpcFailure(warden.grpc(AuthService, { "x-api-key": presented }).whoAmI({}));
       expect([refused.code, refused.reason]).toEqual([status.UNAUTHENTICATED, "INVALID_API_KEY"]);
       expect(refused.message).not.toContain(presented.slice(0, 12));
     }
@@ -87,7 +88,7 @@ describe.each(TEST_DIALECTS)("API keys are checked on every call, against the ow
     const key = await createApiKey(warden, owner, { permissions: ["flags:read"], rateLimitPerHour: 3 });
     const client = warden.grpc(AuthService, key.metadata);
     for (let call = 0; call < 3; call++) await client.whoAmI({});
-    const limited = await failureOf(client.whoAmI({}));
+    const limited = await grpcFailure(client.whoAmI({}));
     expect([limited.code, limited.reason]).toEqual([status.RESOURCE_EXHAUSTED, "RATE_LIMITED"]);
     expect(Number(limited.details.retryInfo?.retryDelay?.seconds ?? 0n)).toBeGreaterThan(0);
     // Another key of the same owner has its own budget.

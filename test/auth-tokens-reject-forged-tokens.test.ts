@@ -6,7 +6,8 @@ import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { deriveTokenSigningKeys, type TokenSigningKeys } from "../src/auth/domain/index.js";
 import { generateKeySpec, parseKeySpec } from "../src/crypto/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, type Caller } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 const MASTER_KEY = generateKeySpec(1);
@@ -99,26 +100,26 @@ describe.each(TEST_DIALECTS)("Access tokens: forged tokens are refused on real c
   ];
 
   it.each(cases)("refuses %s: UNAUTHENTICATED", async (_name, forge, reason) => {
-    const failure = await failureOf(whoAmIWith(await forge()));
+    const failure = await grpcFailure(whoAmIWith(await forge()));
     expect(failure.code).toBe(status.UNAUTHENTICATED);
     expect(failure.reason).toBe(reason);
   });
 
   it("refuses other schemes, both credentials at once, and never echoes what was sent", async () => {
-    const basic = await failureOf(warden.grpc(AuthService, { authorization: "Basic dXNlcjpwYXNz" }).whoAmI({}));
+    const basic = await grpcFailure(warden.grpc(AuthService, { authorization: "Basic dXNlcjpwYXNz" }).whoAmI({}));
     expect([basic.code, basic.reason]).toEqual([status.UNAUTHENTICATED, "INVALID_TOKEN"]);
-    const both = await failureOf(
+    const both = await grpcFailure(
       warden.grpc(AuthService, { authorization: `Bearer ${caller.accessToken}`, "x-api-key": "wdn_abcdefgh_x" }).whoAmI({}),
     );
     expect([both.code, both.reason]).toEqual([status.UNAUTHENTICATED, "AMBIGUOUS_CREDENTIALS"]);
     const tampered = `${caller.accessToken}x`;
-    const failure = await failureOf(whoAmIWith(tampered));
+    const failure = await grpcFailure(whoAmIWith(tampered));
     expect(failure.message).not.toContain(tampered.slice(0, 20));
     expect(JSON.stringify(failure.details)).not.toContain(tampered.slice(0, 20));
   });
 
   it("answers anonymous calls to protected methods UNAUTHENTICATED, and public ones without credentials", async () => {
-    const anonymous = await failureOf(warden.grpc(AuthService).whoAmI({}));
+    const anonymous = await grpcFailure(warden.grpc(AuthService).whoAmI({}));
     expect([anonymous.code, anonymous.reason]).toEqual([status.UNAUTHENTICATED, "UNAUTHENTICATED"]);
     const jwks = JSON.parse((await warden.grpc(AuthService).getJwks({})).jwksJson) as { keys: Array<{ kid: string; alg: string }> };
     expect(jwks.keys.map((key) => [key.kid, key.alg])).toEqual([[serverKeys.signing.kid, "EdDSA"]]);

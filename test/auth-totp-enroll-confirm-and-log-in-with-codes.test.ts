@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, freshTotpStep, loginAs, totpCode } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, freshTotpStep, loginAs, totpCode } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("TOTP: enrol, confirm, log in with a code once (%s)", (dialect) => {
@@ -22,7 +23,7 @@ describe.each(TEST_DIALECTS)("TOTP: enrol, confirm, log in with a code once (%s)
     const user = await createCaller(warden, { roles: ["VIEWER"] });
     const otherSession = await loginAs(warden, user.username, user.password);
 
-    const wrongPassword = await failureOf(user.auth.enrollTotp({ password: "not-my-password" }));
+    const wrongPassword = await grpcFailure(user.auth.enrollTotp({ password: "not-my-password" }));
     expect([wrongPassword.code, wrongPassword.reason]).toEqual([status.INVALID_ARGUMENT, "INCORRECT_PASSWORD"]);
 
     const { secret, otpauthUri } = await user.auth.enrollTotp({ password: user.password });
@@ -40,33 +41,33 @@ describe.each(TEST_DIALECTS)("TOTP: enrol, confirm, log in with a code once (%s)
     await loginAs(warden, user.username, user.password);
 
     const step = await freshTotpStep();
-    const badCode = await failureOf(user.auth.confirmTotp({ code: "000000" === (await totpCode(secret, step)) ? "111111" : "000000" }));
+    const badCode = await grpcFailure(user.auth.confirmTotp({ code: "000000" === (await totpCode(secret, step)) ? "111111" : "000000" }));
     expect([badCode.code, badCode.reason]).toEqual([status.INVALID_ARGUMENT, "INVALID_TOTP_CODE"]);
     const { recoveryCodes } = await user.auth.confirmTotp({ code: await totpCode(secret, step) });
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
 
     // Activating a second factor ends the other sessions; the current one goes on.
-    expect((await failureOf(warden.grpc(AuthService, otherSession.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(warden.grpc(AuthService, otherSession.metadata).whoAmI({}))).reason).toBe("SESSION_REVOKED");
     expect((await user.auth.whoAmI({})).user?.totpEnabled).toBe(true);
-    const again = await failureOf(user.auth.enrollTotp({ password: user.password }));
+    const again = await grpcFailure(user.auth.enrollTotp({ password: user.password }));
     expect([again.code, again.reason]).toEqual([status.FAILED_PRECONDITION, "TOTP_ALREADY_ENABLED"]);
 
     // The password alone no longer logs in; the caller learns a code is needed (the password was right).
-    const missing = await failureOf(login({ login: user.username, password: user.password }));
+    const missing = await grpcFailure(login({ login: user.username, password: user.password }));
     expect([missing.code, missing.reason]).toEqual([status.UNAUTHENTICATED, "TOTP_REQUIRED"]);
     // A valid code with a wrong password is just invalid credentials.
     const next = await totpCode(secret, step + 1);
-    expect((await failureOf(login({ login: user.username, password: "wrong-password", totpCode: next }))).reason).toBe(
+    expect((await grpcFailure(login({ login: user.username, password: "wrong-password", totpCode: next }))).reason).toBe(
       "INVALID_CREDENTIALS",
     );
     // The code used to confirm is spent; the next step's code works, once.
-    expect((await failureOf(login({ login: user.username, password: user.password, totpCode: await totpCode(secret, step) }))).reason).toBe(
+    expect((await grpcFailure(login({ login: user.username, password: user.password, totpCode: await totpCode(secret, step) }))).reason).toBe(
       "INVALID_CREDENTIALS",
     );
     const withCode = await login({ login: user.username, password: user.password, totpCode: next });
     expect(withCode.user?.id).toBe(user.userId);
-    const replay = await failureOf(login({ login: user.username, password: user.password, totpCode: next }));
+    const replay = await grpcFailure(login({ login: user.username, password: user.password, totpCode: next }));
     expect([replay.code, replay.reason]).toEqual([status.UNAUTHENTICATED, "INVALID_CREDENTIALS"]);
 
     const failures = await em().find(AuditLogEntry, { action: "auth.login.failed", resourceId: user.userId });
@@ -88,9 +89,9 @@ describe.each(TEST_DIALECTS)("TOTP: enrol, confirm, log in with a code once (%s)
     const step = await freshTotpStep();
     await alice.auth.confirmTotp({ code: await totpCode(secret, step - 1) });
     await bob.auth.confirmTotp({ code: await totpCode(bobSecret, step - 1) });
-    const farFuture = await failureOf(login({ login: alice.username, password: alice.password, totpCode: await totpCode(secret, step + 3) }));
+    const farFuture = await grpcFailure(login({ login: alice.username, password: alice.password, totpCode: await totpCode(secret, step + 3) }));
     expect(farFuture.reason).toBe("INVALID_CREDENTIALS");
-    const othersCode = await failureOf(login({ login: bob.username, password: bob.password, totpCode: await totpCode(secret, step) }));
+    const othersCode = await grpcFailure(login({ login: bob.username, password: bob.password, totpCode: await totpCode(secret, step) }));
     expect(othersCode.reason).toBe("INVALID_CREDENTIALS");
     await login({ login: alice.username, password: alice.password, totpCode: await totpCode(secret, step) });
   });
@@ -100,8 +101,8 @@ describe.each(TEST_DIALECTS)("TOTP: enrol, confirm, log in with a code once (%s)
     const { secret } = await user.auth.enrollTotp({ password: user.password });
     const step = await freshTotpStep();
     await user.auth.confirmTotp({ code: await totpCode(secret, step) });
-    await failureOf(login({ login: user.username, password: user.password, totpCode: "12345x" }));
-    await failureOf(login({ login: user.username, password: user.password, totpCode: await totpCode(secret, step) }));
+    await grpcFailure(login({ login: user.username, password: user.password, totpCode: "12345x" }));
+    await grpcFailure(login({ login: user.username, password: user.password, totpCode: await totpCode(secret, step) }));
     expect((await userRow(user.userId)).failedLoginCount).toBe(2);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, type EntityManager } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
-import { createCaller, FAST_AUTH_ENV, failureOf, freshTotpStep, loginAs, totpCode, type Caller } from "./support/identities.js";
+import { grpcFailure } from "./support/grpc-failure.js";
+import { createCaller, FAST_AUTH_ENV, freshTotpStep, loginAs, totpCode, type Caller } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("TOTP: recovery codes, disabling and the administrator's reset (%s)", (dialect) => {
@@ -39,7 +40,7 @@ describe.each(TEST_DIALECTS)("TOTP: recovery codes, disabling and the administra
     const [first = "", second = ""] = recoveryCodes;
     const withFirst = await login({ login: user.username, password: user.password, recoveryCode: first });
     expect(withFirst.user?.id).toBe(user.userId);
-    const reused = await failureOf(login({ login: user.username, password: user.password, recoveryCode: first }));
+    const reused = await grpcFailure(login({ login: user.username, password: user.password, recoveryCode: first }));
     expect([reused.code, reused.reason]).toEqual([status.UNAUTHENTICATED, "INVALID_CREDENTIALS"]);
     await login({ login: user.username, password: user.password, recoveryCode: second.toUpperCase().replaceAll("-", " ") });
     expect((await userRow(user.userId)).recoveryCodes).toHaveLength(8);
@@ -60,19 +61,19 @@ describe.each(TEST_DIALECTS)("TOTP: recovery codes, disabling and the administra
   it("disables with the password (not a wrong one), ending the other sessions, after which the password alone logs in", async () => {
     const { user, recoveryCodes } = await enrolled();
     const other = await login({ login: user.username, password: user.password, recoveryCode: recoveryCodes[5] ?? "" });
-    const wrong = await failureOf(user.auth.disableTotp({ password: "wrong-password" }));
+    const wrong = await grpcFailure(user.auth.disableTotp({ password: "wrong-password" }));
     expect([wrong.code, wrong.reason]).toEqual([status.INVALID_ARGUMENT, "INCORRECT_PASSWORD"]);
-    const neither = await failureOf(user.auth.disableTotp({}));
+    const neither = await grpcFailure(user.auth.disableTotp({}));
     expect(neither.code).toBe(status.INVALID_ARGUMENT);
 
     await user.auth.disableTotp({ password: user.password });
     const row = await userRow(user.userId);
     expect([row.totpEnabled, row.totpSecret ?? null, row.recoveryCodes]).toEqual([false, null, []]);
     const otherSession = warden.grpc(AuthService, { authorization: `Bearer ${other.accessToken}` });
-    expect((await failureOf(otherSession.whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(otherSession.whoAmI({}))).reason).toBe("SESSION_REVOKED");
     expect((await user.auth.whoAmI({})).user?.totpEnabled).toBe(false);
     await loginAs(warden, user.username, user.password);
-    expect((await failureOf(user.auth.disableTotp({ password: user.password }))).reason).toBe("TOTP_NOT_ENABLED");
+    expect((await grpcFailure(user.auth.disableTotp({ password: user.password }))).reason).toBe("TOTP_NOT_ENABLED");
     expect(await em().count(AuditLogEntry, { action: "auth.totp.disabled", resourceId: user.userId })).toBe(1);
   });
 
@@ -82,7 +83,7 @@ describe.each(TEST_DIALECTS)("TOTP: recovery codes, disabling and the administra
     expect((await userRow(first.user.userId)).totpEnabled).toBe(false);
 
     const second = await enrolled();
-    const spent = await failureOf(second.user.auth.disableTotp({ code: await totpCode(second.secret, second.step) }));
+    const spent = await grpcFailure(second.user.auth.disableTotp({ code: await totpCode(second.secret, second.step) }));
     expect([spent.code, spent.reason]).toEqual([status.INVALID_ARGUMENT, "INVALID_TOTP_CODE"]);
     await second.user.auth.disableTotp({ code: second.recoveryCodes[0] ?? "" });
     expect((await userRow(second.user.userId)).totpEnabled).toBe(false);
@@ -91,17 +92,17 @@ describe.each(TEST_DIALECTS)("TOTP: recovery codes, disabling and the administra
   it("lets users:admin reset a user's TOTP (lost device): the user's sessions end, the password alone logs in", async () => {
     const { user } = await enrolled();
     const viewer = await createCaller(warden, { roles: ["VIEWER"] });
-    const refused = await failureOf(viewer.auth.resetUserTotp({ userId: user.userId }));
+    const refused = await grpcFailure(viewer.auth.resetUserTotp({ userId: user.userId }));
     expect(refused.code).toBe(status.PERMISSION_DENIED);
     expect((await userRow(user.userId)).totpEnabled).toBe(true);
 
     await admin.auth.resetUserTotp({ userId: user.userId });
     expect((await userRow(user.userId)).totpEnabled).toBe(false);
-    expect((await failureOf(user.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
+    expect((await grpcFailure(user.auth.whoAmI({}))).reason).toBe("SESSION_REVOKED");
     await loginAs(warden, user.username, user.password);
     const audit = await em().findOne(AuditLogEntry, { action: "auth.totp.reset", resourceId: user.userId });
     expect(audit?.actorUser?.id).toBe(admin.userId);
-    const unknown = await failureOf(admin.auth.resetUserTotp({ userId: "00000000-0000-4000-8000-000000000000" }));
+    const unknown = await grpcFailure(admin.auth.resetUserTotp({ userId: "00000000-0000-4000-8000-000000000000" }));
     expect([unknown.code, unknown.reason]).toEqual([status.NOT_FOUND, "USER_NOT_FOUND"]);
   });
 });

@@ -4,15 +4,14 @@ import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { AuditLogEntry, User, verifyAuditChain } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, FAST_AUTH_ENV, strongPassword, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, startWardenWithAdmin, strongPassword, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("user and role changes are audited on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
   });
   afterAll(() => warden?.stop());
 

@@ -4,15 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readErrorDetails } from "../src/transport/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("the last active ADMIN on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   beforeEach(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
     // Whatever else holds ADMIN (e.g. a bootstrapped first admin) is locked, so `admin` is the last.
     const { users } = await admin.auth.listUsers({ role: "ADMIN" });
     for (const other of users.filter((user) => user.id !== admin.userId)) await admin.auth.lockUser({ userId: other.id });

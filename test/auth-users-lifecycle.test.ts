@@ -5,16 +5,15 @@ import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { ApiKey, Session, User } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createApiKey, createCaller, createUserWithRoles, FAST_AUTH_ENV, loginAs, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createApiKey, createCaller, createUserWithRoles, loginAs, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("user lifecycle on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   let manager: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: { ...FAST_AUTH_ENV, MAX_FAILED_LOGINS: "3" } });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect, { MAX_FAILED_LOGINS: "3" }));
     manager = await createCaller(warden, { roles: ["MANAGER"] });
   });
   afterAll(() => warden?.stop());

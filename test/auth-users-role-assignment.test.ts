@@ -4,15 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserRole } from "../src/db/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
-import { createCaller, createUserWithRoles, FAST_AUTH_ENV, type Caller } from "./support/identities.js";
-import { startWarden, type TestWarden } from "./support/warden.js";
+import { createCaller, createUserWithRoles, startWardenWithAdmin, type Caller } from "./support/identities.js";
+import type { TestWarden } from "./support/warden.js";
 
 describe.each(TEST_DIALECTS)("AssignRole and RevokeRole on %s", (dialect) => {
   let warden: TestWarden;
   let admin: Caller;
   beforeAll(async () => {
-    warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
-    admin = await createCaller(warden, { roles: ["ADMIN"] });
+    ({ warden, admin } = await startWardenWithAdmin(dialect));
   });
   afterAll(() => warden?.stop());
 

@@ -1,11 +1,9 @@
 import * as http2 from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { applyGuards } from "../src/guards/guard.js";
-import { createGrpcClient, startGrpcListener } from "../src/transport/index.js";
-import type { GrpcClient, GrpcListener } from "../src/transport/index.js";
+import type { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { startHealthListener, type HealthListener } from "./support/health-listener.js";
 
 interface Observed {
   readonly timeoutMs: number | undefined;
@@ -16,36 +14,21 @@ let handlerStarted: () => void = () => undefined;
 let handlerObserved: (observed: Observed) => void = () => undefined;
 
 /** A handler that waits until its call is aborted, as one waiting on a slow dependency would. */
-const impl = applyGuards(
-  Health,
-  {
-    async check(_request, context) {
-      const timeoutMs = context.timeoutMs();
-      handlerStarted();
-      await new Promise((resolve) => context.signal.addEventListener("abort", resolve, { once: true }));
-      handlerObserved({ timeoutMs, abortReason: context.signal.reason });
-      return { status: 1 };
-    },
+const impl: Partial<ServiceImpl<typeof Health>> = {
+  async check(_request, context) {
+    const timeoutMs = context.timeoutMs();
+    handlerStarted();
+    await new Promise((resolve) => context.signal.addEventListener("abort", resolve, { once: true }));
+    handlerObserved({ timeoutMs, abortReason: context.signal.reason });
+    return { status: 1 };
   },
-  [],
-);
+};
 
-let listener: GrpcListener;
-let client: GrpcClient<typeof Health>;
+let server: HealthListener;
 beforeAll(async () => {
-  listener = await startGrpcListener({
-    host: "127.0.0.1",
-    port: 0,
-    services: [{ service: Health, impl }],
-    maxMessageBytes: 1 << 20,
-    reflection: false,
-  });
-  client = createGrpcClient(Health, `127.0.0.1:${listener.port}`);
+  server = await startHealthListener(impl);
 });
-afterAll(async () => {
-  client.close();
-  await listener.shutdown(1000);
-});
+afterAll(() => server?.stop());
 
 function nextHandlerRun(): { started: Promise<void>; observed: Promise<Observed> } {
   const started = new Promise<void>((resolve) => (handlerStarted = resolve));
@@ -56,7 +39,7 @@ function nextHandlerRun(): { started: Promise<void>; observed: Promise<Observed>
 it("aborts the handler's signal when the client cancels", async () => {
   const { started, observed } = nextHandlerRun();
   const controller = new AbortController();
-  const call = client.check({}, { signal: controller.signal }).then(
+  const call = server.client.check({}, { signal: controller.signal }).then(
     () => undefined,
     (error: unknown) => error as ServiceError,
   );
@@ -71,7 +54,7 @@ it("aborts the handler's signal when the client cancels", async () => {
 
 it("gives the handler the client's deadline and aborts it when the deadline passes", async () => {
   const { observed } = nextHandlerRun();
-  const call = client.check({}, { deadlineMs: 300 }).then(
+  const call = server.client.check({}, { deadlineMs: 300 }).then(
     () => undefined,
     (error: unknown) => error as ServiceError,
   );
@@ -87,7 +70,7 @@ it("gives the handler the client's deadline and aborts it when the deadline pass
 it("tells the handler the deadline passed when the server's deadline ends the call", async () => {
   const { observed } = nextHandlerRun();
   // A bare HTTP/2 client with no deadline timer of its own: only the server enforces grpc-timeout.
-  const session = http2.connect(`http://127.0.0.1:${listener.port}`);
+  const session = http2.connect(`http://${server.address}`);
   const stream = session.request({
     ":method": "POST",
     ":path": "/grpc.health.v1.Health/Check",

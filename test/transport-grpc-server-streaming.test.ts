@@ -1,19 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import {
-  Health,
+  type Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthCheckResponseSchema,
 } from "../gen/grpc/health/v1/health_pb.js";
 import type { HealthCheckResponse } from "../gen/grpc/health/v1/health_pb.js";
-import { applyGuards } from "../src/guards/guard.js";
-import { createGrpcClient, readErrorDetails, startGrpcListener } from "../src/transport/index.js";
-import type { GrpcClient, GrpcListener } from "../src/transport/index.js";
+import { readErrorDetails } from "../src/transport/index.js";
+import { startHealthListener, type HealthListener } from "./support/health-listener.js";
 
 interface StreamEnd {
   readonly produced: number;
@@ -24,40 +23,36 @@ interface StreamEnd {
 const streamEnded = new Map<string, (end: StreamEnd) => void>();
 const endOf = (name: string): Promise<StreamEnd> => new Promise((resolve) => streamEnded.set(name, resolve));
 
-const impl = applyGuards(
-  Health,
-  {
-    async *watch(request, context) {
-      let produced = 0;
-      try {
-        switch (request.service) {
-          case "three":
-            for (; produced < 3; produced++) yield { status: ServingStatus.SERVING };
-            return;
-          case "fails-after-one":
+const impl: Partial<ServiceImpl<typeof Health>> = {
+  async *watch(request, context) {
+    let produced = 0;
+    try {
+      switch (request.service) {
+        case "three":
+          for (; produced < 3; produced++) yield { status: ServingStatus.SERVING };
+          return;
+        case "fails-after-one":
+          produced++;
+          yield { status: ServingStatus.SERVING };
+          throw new ConnectError("backend lost", Code.Unavailable, undefined, [
+            { desc: ErrorInfoSchema, value: { reason: "BACKEND_LOST", domain: "warden" } },
+          ]);
+        case "fast-producer":
+          // Large messages, produced as fast as the transport takes them.
+          for (; produced < 5_000; produced++) yield bulkMessage();
+          return;
+        default:
+          for (;;) {
             produced++;
             yield { status: ServingStatus.SERVING };
-            throw new ConnectError("backend lost", Code.Unavailable, undefined, [
-              { desc: ErrorInfoSchema, value: { reason: "BACKEND_LOST", domain: "warden" } },
-            ]);
-          case "fast-producer":
-            // Large messages, produced as fast as the transport takes them.
-            for (; produced < 5_000; produced++) yield bulkMessage();
-            return;
-          default:
-            for (;;) {
-              produced++;
-              yield { status: ServingStatus.SERVING };
-              await sleep(5, undefined, { signal: context.signal }).catch(() => undefined);
-            }
-        }
-      } finally {
-        streamEnded.get(request.service)?.({ produced, aborted: context.signal.aborted });
+            await sleep(5, undefined, { signal: context.signal }).catch(() => undefined);
+          }
       }
-    },
+    } finally {
+      streamEnded.get(request.service)?.({ produced, aborted: context.signal.aborted });
+    }
   },
-  [],
-);
+};
 /** A 16 KiB message: the payload rides as an unknown field. */
 function bulkMessage(): HealthCheckResponse {
   const message = create(HealthCheckResponseSchema, { status: ServingStatus.SERVING });
@@ -66,22 +61,11 @@ function bulkMessage(): HealthCheckResponse {
   return message;
 }
 
-let listener: GrpcListener;
-let client: GrpcClient<typeof Health>;
+let server: HealthListener;
 beforeAll(async () => {
-  listener = await startGrpcListener({
-    host: "127.0.0.1",
-    port: 0,
-    services: [{ service: Health, impl }],
-    maxMessageBytes: 1 << 20,
-    reflection: false,
-  });
-  client = createGrpcClient(Health, `127.0.0.1:${listener.port}`);
+  server = await startHealthListener(impl);
 });
-afterAll(async () => {
-  client.close();
-  await listener.shutdown(1000);
-});
+afterAll(() => server?.stop());
 
 async function collect(stream: AsyncIterable<HealthCheckResponse>): Promise<HealthCheckResponse[]> {
   const messages: HealthCheckResponse[] = [];
@@ -91,14 +75,14 @@ async function collect(stream: AsyncIterable<HealthCheckResponse>): Promise<Heal
 
 describe("server streaming over grpc-js", () => {
   it("delivers every message, then ends with OK", async () => {
-    const messages = await collect(client.watch({ service: "three" }));
+    const messages = await collect(server.client.watch({ service: "three" }));
     expect(messages.map((message) => message.status)).toEqual([1, 1, 1]);
   });
 
   it("delivers the messages sent before a failure, then the mapped error with its details", async () => {
     const received: HealthCheckResponse[] = [];
     const failure = await (async () => {
-      for await (const message of client.watch({ service: "fails-after-one" })) received.push(message);
+      for await (const message of server.client.watch({ service: "fails-after-one" })) received.push(message);
     })().then(
       () => undefined,
       (error: unknown) => error as ServiceError,
@@ -112,7 +96,7 @@ describe("server streaming over grpc-js", () => {
   it("stops the handler's iterator when the client cancels", async () => {
     const ended = endOf("endless");
     let received = 0;
-    for await (const _ of client.watch({ service: "endless" })) {
+    for await (const _ of server.client.watch({ service: "endless" })) {
       if (++received === 3) break;
     }
     const { produced, aborted } = await ended;
@@ -122,7 +106,7 @@ describe("server streaming over grpc-js", () => {
 
   it("stops the handler's iterator when the deadline passes", async () => {
     const ended = endOf("endless");
-    const failure = await collect(client.watch({ service: "endless" }, { deadlineMs: 100 })).then(
+    const failure = await collect(server.client.watch({ service: "endless" }, { deadlineMs: 100 })).then(
       () => undefined,
       (error: unknown) => error as ServiceError,
     );
@@ -133,7 +117,7 @@ describe("server streaming over grpc-js", () => {
   it("holds a fast producer back while the client does not read", async () => {
     const ended = endOf("fast-producer");
     const controller = new AbortController();
-    const iterator = client.watch({ service: "fast-producer" }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const iterator = server.client.watch({ service: "fast-producer" }, { signal: controller.signal })[Symbol.asyncIterator]();
     await iterator.next();
     await sleep(300);
     controller.abort();

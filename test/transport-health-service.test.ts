@@ -1,30 +1,16 @@
 import { Code } from "@connectrpc/connect";
 import type { ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import type { HealthCheckResponse } from "../gen/grpc/health/v1/health_pb.js";
-import { applyGuards } from "../src/guards/guard.js";
-import { createGrpcClient, createHealthService, ServingStatus, startGrpcListener } from "../src/transport/index.js";
-import type { GrpcClient, GrpcListener, HealthService } from "../src/transport/index.js";
+import { createHealthService, ServingStatus } from "../src/transport/index.js";
+import { startHealthListener, type HealthListener } from "./support/health-listener.js";
 
-let health: HealthService;
-let listener: GrpcListener;
-let client: GrpcClient<typeof Health>;
+const health = createHealthService();
+let server: HealthListener;
 beforeAll(async () => {
-  health = createHealthService();
-  listener = await startGrpcListener({
-    host: "127.0.0.1",
-    port: 0,
-    services: [{ service: Health, impl: applyGuards(Health, health.impl, []) }],
-    maxMessageBytes: 1 << 20,
-    reflection: false,
-  });
-  client = createGrpcClient(Health, `127.0.0.1:${listener.port}`);
+  server = await startHealthListener(health.impl);
 });
-afterAll(async () => {
-  client.close();
-  await listener.shutdown(1000);
-});
+afterAll(() => server?.stop());
 
 /** Reads a stream message by message, so a test can act between messages. */
 function reader(stream: AsyncIterable<HealthCheckResponse>) {
@@ -44,18 +30,18 @@ function reader(stream: AsyncIterable<HealthCheckResponse>) {
 
 describe("Check", () => {
   it("answers the overall status for the empty service name, SERVING from the start", async () => {
-    expect(await client.check({ service: "" })).toMatchObject({ status: ServingStatus.SERVING });
+    expect(await server.client.check({ service: "" })).toMatchObject({ status: ServingStatus.SERVING });
   });
 
   it("answers the status set for a service", async () => {
     health.setStatus("warden.settings.v1.SettingsService", ServingStatus.NOT_SERVING);
-    const reply = await client.check({ service: "warden.settings.v1.SettingsService" });
+    const reply = await server.client.check({ service: "warden.settings.v1.SettingsService" });
     expect(reply.status).toBe(ServingStatus.NOT_SERVING);
     expect(health.statusOf("warden.settings.v1.SettingsService")).toBe(ServingStatus.NOT_SERVING);
   });
 
   it("answers NOT_FOUND for an unknown service", async () => {
-    const error = await client.check({ service: "no.such.Service" }).then(
+    const error = await server.client.check({ service: "no.such.Service" }).then(
       () => undefined,
       (reason: unknown) => reason as ServiceError,
     );
@@ -66,7 +52,7 @@ describe("Check", () => {
 describe("Watch", () => {
   it("sends the current status, then every change", async () => {
     health.setStatus("watched", ServingStatus.SERVING);
-    const watch = reader(client.watch({ service: "watched" }));
+    const watch = reader(server.client.watch({ service: "watched" }));
     expect(await watch.next()).toBe(ServingStatus.SERVING);
     health.setStatus("watched", ServingStatus.SERVING); // no change, no message
     health.setStatus("watched", ServingStatus.NOT_SERVING);
@@ -75,7 +61,7 @@ describe("Watch", () => {
   });
 
   it("reports SERVICE_UNKNOWN for an unknown service and keeps watching", async () => {
-    const watch = reader(client.watch({ service: "later" }));
+    const watch = reader(server.client.watch({ service: "later" }));
     expect(await watch.next()).toBe(ServingStatus.SERVICE_UNKNOWN);
     health.setStatus("later", ServingStatus.SERVING);
     expect(await watch.next()).toBe(ServingStatus.SERVING);
@@ -85,7 +71,7 @@ describe("Watch", () => {
 
 describe("List", () => {
   it("returns every known status", async () => {
-    const { statuses } = await client.list({});
+    const { statuses } = await server.client.list({});
     expect(statuses[""]?.status).toBe(ServingStatus.SERVING);
     expect(statuses["watched"]?.status).toBe(ServingStatus.NOT_SERVING);
   });
@@ -93,14 +79,14 @@ describe("List", () => {
 
 describe("at shutdown", () => {
   it("setAll turns every service NOT_SERVING and close ends the watches with OK", async () => {
-    const watch = reader(client.watch({ service: "" }));
+    const watch = reader(server.client.watch({ service: "" }));
     expect(await watch.next()).toBe(ServingStatus.SERVING);
 
     health.setAll(ServingStatus.NOT_SERVING);
     health.close();
 
     expect(await watch.rest()).toEqual([ServingStatus.NOT_SERVING]);
-    expect((await client.check({ service: "" })).status).toBe(ServingStatus.NOT_SERVING);
-    expect((await client.check({ service: "later" })).status).toBe(ServingStatus.NOT_SERVING);
+    expect((await server.client.check({ service: "" })).status).toBe(ServingStatus.NOT_SERVING);
+    expect((await server.client.check({ service: "later" })).status).toBe(ServingStatus.NOT_SERVING);
   });
 });

@@ -8,7 +8,7 @@ import { totpSecretAad, type AuthRuntime } from "./auth-runtime.js";
 import { callingUser, entityManagerOf, requireId } from "./call-context.js";
 import { consumeRecoveryCodeWith, generateRecoveryCodes, normalizeRecoveryCode } from "./domain/index.js";
 import { claimTotpStep, updateUserRows } from "./credential-store.js";
-import { revokeUserSessions, type RevokedSessions } from "./session-revocation.js";
+import { revokeUserSessions, type SessionRevocationReason } from "./session-revocation.js";
 import { findUserById } from "./user-repository.js";
 
 type CredentialMethods = Pick<
@@ -19,6 +19,20 @@ type CredentialMethods = Pick<
 const REAUTH_WINDOW_SECONDS = 60;
 const MAX_SECRET_INPUT_LENGTH = 1024;
 const TOTP_CODE = /^\d{6}$/;
+
+/** A change of a user's credential: what `changeCredential` does in one transaction. */
+interface CredentialChange {
+  readonly userId: string;
+  /** Updates the user's row; throws the RPC's own error when the row changed meanwhile. */
+  readonly update: (tx: EntityManager) => Promise<void>;
+  /** The session that survives (the caller's own); every other session of the user is revoked. */
+  readonly keepSessionId: string | undefined;
+  readonly reason: SessionRevocationReason;
+  readonly action: string;
+  /** The audit event's details, given how many sessions were revoked. */
+  readonly details: (revokedSessions: number) => Record<string, unknown>;
+  readonly at: Date;
+}
 
 /**
  * A user's own credentials (password, TOTP), and the administrator's TOTP reset. Every change of
@@ -51,15 +65,31 @@ export function createCredentialMethods(rt: AuthRuntime): CredentialMethods {
     }
   };
 
-  /** Runs `change` with the revocation of the user's sessions in one transaction, then announces them. */
-  const changeAndRevoke = async (
-    context: HandlerContext,
-    change: (tx: EntityManager) => Promise<RevokedSessions>,
-  ): Promise<RevokedSessions> => {
-    const revoked = await entityManagerOf(context).transactional(change);
+  /**
+   * Updates the user's row, revokes the user's other sessions and appends the audit event, in one
+   * transaction; then announces the revoked sessions. Returns how many were revoked.
+   */
+  const changeCredential = async (context: HandlerContext, change: CredentialChange): Promise<number> => {
+    const revoked = await entityManagerOf(context).transactional(async (tx) => {
+      await change.update(tx);
+      const revoked = await revokeUserSessions(tx, notifier, change.userId, {
+        ...(change.keepSessionId !== undefined && { exceptSessionId: change.keepSessionId }),
+        reason: change.reason,
+        at: change.at,
+      });
+      await appendAuditEvent(tx, {
+        ...auditActorOf(context),
+        action: change.action,
+        resourceType: "user",
+        resourceId: change.userId,
+        details: change.details(revoked.count),
+        occurredAt: change.at,
+      });
+      return revoked;
+    });
     directory.noteRevokedSessions(revoked.sessionIds);
     await revoked.publish();
-    return revoked;
+    return revoked.count;
   };
 
   return {
@@ -79,31 +109,25 @@ export function createCredentialMethods(rt: AuthRuntime): CredentialMethods {
       }
       const newHash = await passwords.hash(request.newPassword);
       const now = new Date();
-      const revoked = await changeAndRevoke(context, async (tx) => {
-        const updated = await updateUserRows(
-          tx,
-          { id: user.id, passwordHash: user.passwordHash },
-          { passwordHash: newHash, passwordChangedAt: now, updatedAt: now },
-        );
-        if (updated !== 1) {
-          throw new DomainError("version-conflict", "PASSWORD_CHANGED_CONCURRENTLY", "the password was changed meanwhile; try again");
-        }
-        const revoked = await revokeUserSessions(tx, notifier, user.id, {
-          exceptSessionId: caller.sessionId,
-          reason: "password_changed",
-          at: now,
-        });
-        await appendAuditEvent(tx, {
-          ...auditActorOf(context),
-          action: "auth.password.changed",
-          resourceType: "user",
-          resourceId: user.id,
-          details: { revokedSessions: revoked.count },
-          occurredAt: now,
-        });
-        return revoked;
+      const revokedSessions = await changeCredential(context, {
+        userId: user.id,
+        async update(tx) {
+          const updated = await updateUserRows(
+            tx,
+            { id: user.id, passwordHash: user.passwordHash },
+            { passwordHash: newHash, passwordChangedAt: now, updatedAt: now },
+          );
+          if (updated !== 1) {
+            throw new DomainError("version-conflict", "PASSWORD_CHANGED_CONCURRENTLY", "the password was changed meanwhile; try again");
+          }
+        },
+        keepSessionId: caller.sessionId,
+        reason: "password_changed",
+        action: "auth.password.changed",
+        details: (revokedSessions) => ({ revokedSessions }),
+        at: now,
       });
-      return { revokedSessions: revoked.count };
+      return { revokedSessions };
     },
 
     async enrollTotp(request, context) {
@@ -147,34 +171,28 @@ export function createCredentialMethods(rt: AuthRuntime): CredentialMethods {
       if (!verification.valid) throw invalidTotpCode("code");
       const recoveryCodes = generateRecoveryCodes();
       const now = new Date();
-      await changeAndRevoke(context, async (tx) => {
-        const updated = await updateUserRows(
-          tx,
-          { id: user.id, totpEnabled: false, totpSecret: storedSecret },
-          {
-            totpEnabled: true,
-            totpLastUsedStep: verification.step,
-            recoveryCodes: recoveryCodes.map((recoveryCode) => rt.recoveryCodeHasher.hash(normalizeRecoveryCode(recoveryCode))),
-            updatedAt: now,
-          },
-        );
-        if (updated !== 1) {
-          throw new DomainError("failed-precondition", "TOTP_ENROLLMENT_CHANGED", "the enrolment changed meanwhile; enrol again");
-        }
-        const revoked = await revokeUserSessions(tx, notifier, user.id, {
-          exceptSessionId: caller.sessionId,
-          reason: "totp_changed",
-          at: now,
-        });
-        await appendAuditEvent(tx, {
-          ...auditActorOf(context),
-          action: "auth.totp.enabled",
-          resourceType: "user",
-          resourceId: user.id,
-          details: { revokedSessions: revoked.count, recoveryCodesIssued: recoveryCodes.length },
-          occurredAt: now,
-        });
-        return revoked;
+      await changeCredential(context, {
+        userId: user.id,
+        async update(tx) {
+          const updated = await updateUserRows(
+            tx,
+            { id: user.id, totpEnabled: false, totpSecret: storedSecret },
+            {
+              totpEnabled: true,
+              totpLastUsedStep: verification.step,
+              recoveryCodes: recoveryCodes.map((recoveryCode) => rt.recoveryCodeHasher.hash(normalizeRecoveryCode(recoveryCode))),
+              updatedAt: now,
+            },
+          );
+          if (updated !== 1) {
+            throw new DomainError("failed-precondition", "TOTP_ENROLLMENT_CHANGED", "the enrolment changed meanwhile; enrol again");
+          }
+        },
+        keepSessionId: caller.sessionId,
+        reason: "totp_changed",
+        action: "auth.totp.enabled",
+        details: (revokedSessions) => ({ revokedSessions, recoveryCodesIssued: recoveryCodes.length }),
+        at: now,
       });
       return { recoveryCodes };
     },
@@ -207,26 +225,18 @@ export function createCredentialMethods(rt: AuthRuntime): CredentialMethods {
         if (matched === undefined) throw invalidTotpCode("code");
       }
       const now = new Date();
-      await changeAndRevoke(context, async (tx) => {
-        if (claimStep !== undefined && !(await claimTotpStep(tx, user.id, claimStep))) throw invalidTotpCode("code");
-        await clearTotp(tx, user.id, now);
-        const revoked = await revokeUserSessions(tx, notifier, user.id, {
-          exceptSessionId: caller.sessionId,
-          reason: "totp_changed",
-          at: now,
-        });
-        await appendAuditEvent(tx, {
-          ...auditActorOf(context),
-          action: "auth.totp.disabled",
-          resourceType: "user",
-          resourceId: user.id,
-          details: {
-            revokedSessions: revoked.count,
-            proof: request.password !== "" ? "password" : claimStep !== undefined ? "totp" : "recovery_code",
-          },
-          occurredAt: now,
-        });
-        return revoked;
+      const proof = request.password !== "" ? "password" : claimStep !== undefined ? "totp" : "recovery_code";
+      await changeCredential(context, {
+        userId: user.id,
+        async update(tx) {
+          if (claimStep !== undefined && !(await claimTotpStep(tx, user.id, claimStep))) throw invalidTotpCode("code");
+          await clearTotp(tx, user.id, now);
+        },
+        keepSessionId: caller.sessionId,
+        reason: "totp_changed",
+        action: "auth.totp.disabled",
+        details: (revokedSessions) => ({ revokedSessions, proof }),
+        at: now,
       });
       return {};
     },
@@ -238,23 +248,15 @@ export function createCredentialMethods(rt: AuthRuntime): CredentialMethods {
       if (!user.totpEnabled && user.totpSecret == null) return {};
       const principal = context.values.get(principalKey);
       const now = new Date();
-      await changeAndRevoke(context, async (tx) => {
-        await clearTotp(tx, userId, now);
+      await changeCredential(context, {
+        userId,
+        update: (tx) => clearTotp(tx, userId, now),
         // Whoever held the lost device may hold sessions too; the administrator's own call survives.
-        const revoked = await revokeUserSessions(tx, notifier, userId, {
-          ...(principal.kind === "user" && principal.userId === userId && { exceptSessionId: principal.sessionId }),
-          reason: "totp_changed",
-          at: now,
-        });
-        await appendAuditEvent(tx, {
-          ...auditActorOf(context),
-          action: "auth.totp.reset",
-          resourceType: "user",
-          resourceId: userId,
-          details: { username: user.username, revokedSessions: revoked.count },
-          occurredAt: now,
-        });
-        return revoked;
+        keepSessionId: principal.kind === "user" && principal.userId === userId ? principal.sessionId : undefined,
+        reason: "totp_changed",
+        action: "auth.totp.reset",
+        details: (revokedSessions) => ({ username: user.username, revokedSessions }),
+        at: now,
       });
       return {};
     },

@@ -4,11 +4,12 @@ import {
   OptimisticLockError,
   UniqueConstraintViolationException,
 } from "@mikro-orm/core";
-import type { ChangeNotifier, EntityManager } from "../db/index.js";
+import type { ChangeNotifier, EntityManager, Role } from "../db/index.js";
 import { DomainError, invalidArgument } from "../errors/index.js";
 import { entityManagerKey, principalKey, type ApiKeyPrincipal, type UserPrincipal } from "../guards/index.js";
 import { publishAccessChange, type AccessChange } from "./access-events.js";
 import { ungrantablePermissions } from "./domain/index.js";
+import { findRoleByName } from "./user-repository.js";
 
 /** Rules and plumbing shared by the user, role and API key management methods. */
 
@@ -59,6 +60,13 @@ export function requireId(value: string, field: string): string {
 export function requireText(value: string, field: string): string {
   if (value.trim() === "") throw invalidArgument([{ field, reason: "REQUIRED", description: "is required" }]);
   return value;
+}
+
+/** The role of the name, or NOT_FOUND. */
+export async function requireRole(em: EntityManager, name: string): Promise<Role> {
+  const role = await findRoleByName(em, name);
+  if (role === null) throw new DomainError("not-found", "ROLE_NOT_FOUND", "role not found", { metadata: { role: name } });
+  return role;
 }
 
 /** An update's expected version did not match: ABORTED (AIP-154), with the current version to retry from. */

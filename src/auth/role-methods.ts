@@ -9,6 +9,7 @@ import {
   callerOf,
   entityManagerOf,
   inTransaction,
+  requireRole,
   requireText,
   versionConflict,
 } from "./management-checks.js";
@@ -220,12 +221,6 @@ async function requireKnownPermissions(em: EntityManager, names: readonly string
   );
   if (violations.length > 0) throw invalidArgument(violations);
   return known;
-}
-
-async function requireRole(em: EntityManager, name: string): Promise<Role> {
-  const role = await findRoleByName(em, name);
-  if (role === null) throw new DomainError("not-found", "ROLE_NOT_FOUND", "role not found", { metadata: { role: name } });
-  return role;
 }
 
 function assertNotSystem(role: Role): void {

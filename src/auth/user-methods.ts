@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "../../gen/warden/auth/v1/auth_service_pb.js";
 import { auditActorOf } from "../audit/index.js";
 import { hashPassword } from "../crypto/index.js";
@@ -23,6 +23,7 @@ import {
   entityManagerOf,
   inTransaction,
   requireId,
+  requireRole,
   requireText,
   versionConflict,
   type Caller,
@@ -36,7 +37,6 @@ import {
   countOtherActiveAdmins,
   findAssignment,
   findIdentityConflicts,
-  findRoleByName,
   findUserById,
   listUsersPage,
   roleNamesByUser,
@@ -83,6 +83,43 @@ const ASSIGN_ROLES_PERMISSION = "users:admin";
  * without an audit row.
  */
 export function createUserMethods(deps: ManagementDependencies): UserMethods {
+  /**
+   * AssignRole and RevokeRole: `plan` refuses what the caller may not do and answers how to change
+   * the user's assignment of the role, or undefined when there is nothing to change (no audit row,
+   * no announcement). That change runs after the audit row, so it may rely on its revision lock.
+   */
+  const changeRoleAssignment = async (
+    request: { readonly userId: string; readonly role: string },
+    context: HandlerContext,
+    action: "user.role.assigned" | "user.role.revoked",
+    plan: (tx: EntityManager, caller: Caller, user: User, role: Role) => Promise<(() => Promise<void> | void) | undefined>,
+  ) => {
+    const caller = callerOf(context);
+    const id = requireId(request.userId, "user_id");
+    const roleName = requireText(request.role, "role");
+    const em = entityManagerOf(context);
+    const actor = auditActorOf(context);
+    const result = await inTransaction(em, async (tx) => {
+      const user = await requireUser(tx, id);
+      const role = await requireRole(tx, roleName);
+      const change = await plan(tx, caller, user, role);
+      if (change === undefined) return { user, changed: false };
+      await appendAuditEvent(tx, {
+        ...actor,
+        action,
+        resourceType: "user",
+        resourceId: user.id,
+        details: { username: user.username, role: role.name },
+      });
+      await change();
+      touch(user);
+      await tx.flush();
+      return { user, changed: true };
+    });
+    if (result.changed) await announce(deps.notifier, { kind: "user", id });
+    return { user: toUserMessage(result.user, await roleNamesOf(em, id)) };
+  };
+
   return {
     async createUser(request, context) {
       const caller = callerOf(context);
@@ -317,42 +354,17 @@ export function createUserMethods(deps: ManagementDependencies): UserMethods {
       return { user: toUserMessage(result.user, await roleNamesOf(em, id)) };
     },
 
-    async assignRole(request, context) {
-      const caller = callerOf(context);
-      const id = requireId(request.userId, "user_id");
-      const roleName = requireText(request.role, "role");
-      const em = entityManagerOf(context);
-      const actor = auditActorOf(context);
-      const result = await inTransaction(em, async (tx) => {
-        const user = await requireUser(tx, id);
-        const role = await requireRole(tx, roleName);
+    assignRole: (request, context) =>
+      changeRoleAssignment(request, context, "user.role.assigned", async (tx, caller, user, role) => {
         assertCanGrant(caller, await permissionNamesOfRole(tx, role.id));
-        if ((await findAssignment(tx, user.id, role.id)) !== null) return { user, changed: false };
-        await appendAuditEvent(tx, {
-          ...actor,
-          action: "user.role.assigned",
-          resourceType: "user",
-          resourceId: user.id,
-          details: { username: user.username, role: role.name },
-        });
-        tx.create(UserRole, { user, role, assignedBy: caller.userId, assignedAt: new Date() });
-        touch(user);
-        await tx.flush();
-        return { user, changed: true };
-      });
-      if (result.changed) await announce(deps.notifier, { kind: "user", id });
-      return { user: toUserMessage(result.user, await roleNamesOf(em, id)) };
-    },
+        if ((await findAssignment(tx, user.id, role.id)) !== null) return undefined;
+        return () => {
+          tx.create(UserRole, { user, role, assignedBy: caller.userId, assignedAt: new Date() });
+        };
+      }),
 
-    async revokeRole(request, context) {
-      const caller = callerOf(context);
-      const id = requireId(request.userId, "user_id");
-      const roleName = requireText(request.role, "role");
-      const em = entityManagerOf(context);
-      const actor = auditActorOf(context);
-      const result = await inTransaction(em, async (tx) => {
-        const user = await requireUser(tx, id);
-        const role = await requireRole(tx, roleName);
+    revokeRole: (request, context) =>
+      changeRoleAssignment(request, context, "user.role.revoked", async (tx, caller, user, role) => {
         const missing = [...(await permissionNamesOfRole(tx, role.id))].filter((permission) => !caller.permissions.has(permission));
         if (missing.length > 0) {
           throw new DomainError("permission-denied", "CANNOT_REVOKE_UNHELD_PERMISSIONS", "cannot revoke a role with permissions you do not hold", {
@@ -360,23 +372,12 @@ export function createUserMethods(deps: ManagementDependencies): UserMethods {
           });
         }
         const assignment = await findAssignment(tx, user.id, role.id);
-        if (assignment === null) return { user, changed: false };
-        await appendAuditEvent(tx, {
-          ...actor,
-          action: "user.role.revoked",
-          resourceType: "user",
-          resourceId: user.id,
-          details: { username: user.username, role: role.name },
-        });
-        if (role.name === ADMIN_ROLE) await assertNotLastActiveAdmin(tx, user, "revoke ADMIN from");
-        tx.remove(assignment);
-        touch(user);
-        await tx.flush();
-        return { user, changed: true };
-      });
-      if (result.changed) await announce(deps.notifier, { kind: "user", id });
-      return { user: toUserMessage(result.user, await roleNamesOf(em, id)) };
-    },
+        if (assignment === null) return undefined;
+        return async () => {
+          if (role.name === ADMIN_ROLE) await assertNotLastActiveAdmin(tx, user, "revoke ADMIN from");
+          tx.remove(assignment);
+        };
+      }),
   };
 }
 
@@ -413,12 +414,6 @@ async function requireUser(em: EntityManager, id: string): Promise<User> {
   const user = await findUserById(em, id);
   if (user === null) throw new DomainError("not-found", "USER_NOT_FOUND", "user not found", { metadata: { user_id: id } });
   return user;
-}
-
-async function requireRole(em: EntityManager, name: string): Promise<Role> {
-  const role = await findRoleByName(em, name);
-  if (role === null) throw new DomainError("not-found", "ROLE_NOT_FOUND", "role not found", { metadata: { role: name } });
-  return role;
 }
 
 /** A caller acts on a user only when holding every permission that user holds (see createUserMethods). */

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { ServiceError } from "@grpc/grpc-js";
 import { generate as generateTotp } from "otplib";
 import { AuthService } from "../../gen/warden/auth/v1/auth_service_pb.js";
 import { createPasswordPolicy, type PasswordPolicy } from "../../src/auth/domain/index.js";
 import { createAccount } from "../../src/auth/index.js";
 import type { EntityManager } from "../../src/db/index.js";
-import { readErrorDetails, type ErrorDetails, type GrpcClient } from "../../src/transport/index.js";
-import type { TestWarden } from "./warden.js";
+import type { GrpcClient } from "../../src/transport/index.js";
+import type { Dialect } from "./database.js";
+import { startWarden, type TestWarden } from "./warden.js";
 
 /**
  * Environment for startWarden that keeps auth tests fast: cheap password hashes (the config's
@@ -104,6 +104,23 @@ export async function createCaller(warden: TestWarden, identity: NewIdentity): P
   return { ...created, ...session, auth: warden.grpc(AuthService, session.metadata) };
 }
 
+export interface WardenWithAdmin {
+  readonly warden: TestWarden;
+  /** A logged-in ADMIN. */
+  readonly admin: Caller;
+}
+
+/** A Warden on a fresh database of the dialect with FAST_AUTH_ENV (and `env` over it), and an ADMIN caller. */
+export async function startWardenWithAdmin(dialect: Dialect, env: Readonly<Record<string, string>> = {}): Promise<WardenWithAdmin> {
+  const warden = await startWarden(dialect, { env: { ...FAST_AUTH_ENV, ...env } });
+  try {
+    return { warden, admin: await createCaller(warden, { roles: ["ADMIN"] }) };
+  } catch (error) {
+    await warden.stop();
+    throw error;
+  }
+}
+
 export interface CreatedApiKey {
   readonly apiKeyId: string;
   /** The full key, `wdn_<prefix>_<secret>`. */
@@ -135,28 +152,6 @@ export async function createApiKey(warden: TestWarden, owner: LoggedIn, apiKey: 
     prefix: response.apiKey?.prefix ?? "",
     metadata: { "x-api-key": response.key },
   };
-}
-
-export interface CallFailure {
-  /** The gRPC status code (grpc-js numbering, which is the canonical one). */
-  readonly code: number;
-  readonly message: string;
-  /** google.rpc.ErrorInfo reason, e.g. "INVALID_CREDENTIALS". */
-  readonly reason: string | undefined;
-  readonly details: ErrorDetails;
-}
-
-/** The failure of a call that must fail; throws if it succeeds. */
-export async function failureOf(call: Promise<unknown>): Promise<CallFailure> {
-  try {
-    await call;
-  } catch (error) {
-    const serviceError = error as ServiceError;
-    if (typeof serviceError.code !== "number") throw error;
-    const details = readErrorDetails(serviceError);
-    return { code: serviceError.code, message: serviceError.details, reason: details.errorInfo?.reason, details };
-  }
-  throw new Error("the call succeeded; a failure was expected");
 }
 
 const TOTP_PERIOD_SECONDS = 30;
