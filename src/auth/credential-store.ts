@@ -58,33 +58,43 @@ export interface SecondFactorState {
   readonly recoveryCodes: string[];
 }
 
+/** What recordSuccessfulLogin read back from the row it updated. */
+export interface RecordedLogin {
+  readonly secondFactor: SecondFactorState;
+  /**
+   * The whole row as the statement left it, as the database returns it (column names, the
+   * dialect's types): `em.map(User, row)` turns it into the up-to-date entity without reading
+   * the row again.
+   */
+  readonly row: Record<string, unknown>;
+}
+
 /**
  * Resets the failure counters and records the login, if the account is still open; returns its
- * second-factor state, read in the same statement. Inside a transaction this holds the user's row
- * until commit, so recovery codes are consumed one at a time.
+ * second-factor state and the updated row, read in the same statement. Inside a transaction this
+ * holds the user's row until commit, so recovery codes are consumed one at a time.
  */
-export async function recordSuccessfulLogin(
-  em: EntityManager,
-  userId: string,
-  now: Date,
-): Promise<SecondFactorState | undefined> {
+export async function recordSuccessfulLogin(em: EntityManager, userId: string, now: Date): Promise<RecordedLogin | undefined> {
   const [row] = await em.execute<
-    {
+    (Record<string, unknown> & {
       totp_enabled: boolean | number;
       totp_secret: string | null;
       totp_last_used_step: number | string | null;
       recovery_codes: string | string[] | null;
-    }[]
+    })[]
   >(
-    `update users set failed_login_count = 0, lockout_count = 0, locked_until = null, last_login_at = ? where id = ? and ${OPEN_ACCOUNT} returning totp_enabled, totp_secret, totp_last_used_step, recovery_codes`,
+    `update users set failed_login_count = 0, lockout_count = 0, locked_until = null, last_login_at = ? where id = ? and ${OPEN_ACCOUNT} returning *`,
     [dateParameter(em, now), userId, dateParameter(em, now)],
   );
   if (row === undefined) return undefined;
   return {
-    totpEnabled: Boolean(row.totp_enabled),
-    totpSecret: row.totp_secret,
-    totpLastUsedStep: row.totp_last_used_step === null ? null : Number(row.totp_last_used_step),
-    recoveryCodes: jsonStringArray(row.recovery_codes),
+    secondFactor: {
+      totpEnabled: Boolean(row.totp_enabled),
+      totpSecret: row.totp_secret,
+      totpLastUsedStep: row.totp_last_used_step === null ? null : Number(row.totp_last_used_step),
+      recoveryCodes: jsonStringArray(row.recovery_codes),
+    },
+    row,
   };
 }
 

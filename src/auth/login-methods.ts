@@ -179,19 +179,24 @@ export function createLoginMethods(rt: AuthRuntime): LoginMethods {
         roles: [],
         permissions: new Set(),
       };
-      let accessToken;
+      const expiresAt = new Date(now.getTime() + tokens.sessionMaxLifetimeSeconds * 1000);
+      // Signed before the transaction, not inside it: signing is a job on the thread pool, which
+      // is busy hashing during a login storm, and the transaction would hold its connection (with
+      // SQLite, the only one) while the job waits. Unused if the login is refused after all.
+      const accessToken = await accessTokens.issue({ userId: user.id, username: user.username, sessionId }, { notAfter: expiresAt });
+      /** The user's row as the login left it, unless a second factor or a hash upgrade changed it again. */
+      let rowAfterLogin: Record<string, unknown> | undefined;
       try {
-        accessToken = await em.transactional(async (tx) => {
-          const state = await recordSuccessfulLogin(tx, user.id, now);
-          if (state === undefined) throw new LoginRefused("locked", false);
-          const secondFactor = await checkSecondFactor(tx, user, state, request.totpCode.trim(), request.recoveryCode);
+        await em.transactional(async (tx) => {
+          const recorded = await recordSuccessfulLogin(tx, user.id, now);
+          if (recorded === undefined) throw new LoginRefused("locked", false);
+          const secondFactor = await checkSecondFactor(tx, user, recorded.secondFactor, request.totpCode.trim(), request.recoveryCode);
           if (upgradedHash !== undefined) await upgradePasswordHash(tx, user.id, user.passwordHash, upgradedHash);
-          const expiresAt = new Date(now.getTime() + tokens.sessionMaxLifetimeSeconds * 1000);
-          const issued = await accessTokens.issue({ userId: user.id, username: user.username, sessionId }, { notAfter: expiresAt });
+          rowAfterLogin = secondFactor === undefined && upgradedHash === undefined ? recorded.row : undefined;
           await insertSession(tx, {
             id: sessionId,
             userId: user.id,
-            tokenJti: issued.jti,
+            tokenJti: accessToken.jti,
             refreshTokenJti: randomToken(JTI_BYTES),
             refreshTokenHash: refreshTokenHasher.hash(refreshToken),
             ip,
@@ -213,7 +218,6 @@ export function createLoginMethods(rt: AuthRuntime): LoginMethods {
             },
             occurredAt: now,
           });
-          return issued;
         });
       } catch (error) {
         if (!(error instanceof LoginRefused)) throw error;
@@ -224,7 +228,9 @@ export function createLoginMethods(rt: AuthRuntime): LoginMethods {
         return refuse(error.reason, error.counts);
       }
       if (user.lockedUntil != null) await publishAccessChange(notifier, { kind: "user", id: user.id }).catch(() => undefined);
-      const fresh = (await em.findOne(User, { id: user.id }, { refresh: true })) ?? user;
+      // The user as of this login: from the row its UPDATE returned, else read again.
+      const fresh =
+        rowAfterLogin !== undefined ? em.map(User, rowAfterLogin) : ((await em.findOne(User, { id: user.id }, { refresh: true })) ?? user);
       return {
         accessToken: accessToken.token,
         refreshToken,

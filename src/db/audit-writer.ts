@@ -67,15 +67,16 @@ export async function appendAuditEvent(em: EntityManager, event: AuditEventInput
   return entry;
 }
 
-/** The revision lock taken above serializes writers, so the previous row is committed or ours. */
+/**
+ * The revision lock taken above serializes writers, so the previous row is committed or ours.
+ * One column of one row by its unique key: a plain statement, not an entity query (which costs
+ * several times the read itself in MikroORM's query building and hydration, on every write).
+ */
 async function previousHash(em: EntityManager, revision: number): Promise<string> {
   if (revision === 1) return GENESIS_HASH;
-  const previous = await em.findOne(
-    AuditLogEntry,
-    { revision: revision - 1 },
-    { fields: ["hash"], disableIdentityMap: true },
-  );
-  if (previous === null) {
+  const { tableName } = em.getMetadata(AuditLogEntry);
+  const [previous] = await em.execute<{ hash: string }[]>(`select hash from ${tableName} where revision = ?`, [revision - 1]);
+  if (previous === undefined) {
     throw new Error(`audit chain is broken: no row for revision ${revision - 1}; run VerifyAuditChain`);
   }
   return previous.hash;
