@@ -14,3 +14,19 @@ export const updatedAt = () =>
 
 /** Who made a change, as shown to people (e.g. "user:alice", "api-key:wdn_3f9a"); the audit log has the ids. */
 export const actorLabel = () => p.string().length(255);
+
+/**
+ * The change-tracking columns of a setting or a flag: optimistic version, the global revision of
+ * the last change (the same as that change's audit row), who changed it, and a tombstone so that
+ * watchers asking for "rows after revision R" also see deletions.
+ */
+export const trackedChangeProperties = () => ({
+  version: p.integer().version(),
+  revision: p.bigint("number"),
+  createdAt: createdAt(),
+  createdBy: actorLabel(),
+  updatedAt: updatedAt(),
+  updatedBy: actorLabel(),
+  deletedAt: p.datetime().nullable(),
+  deletedBy: actorLabel().nullable(),
+});

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
-import { actorLabel, createdAt, updatedAt, uuidPrimaryKey } from "./common-properties.js";
+import { trackedChangeProperties, uuidPrimaryKey } from "./common-properties.js";
 
 /** Deleted flags stay as tombstones, for the same reason as settings (see setting.entity.ts). */
 export const FeatureFlag = defineEntity({
@@ -15,15 +15,7 @@ export const FeatureFlag = defineEntity({
     targetUsers: p.json<string[]>().onCreate(() => []),
     targetRoles: p.json<string[]>().onCreate(() => []),
     description: p.text().default(""),
-    version: p.integer().version(),
-    /** Global revision of the last change, the same as that change's audit row. */
-    revision: p.bigint("number"),
-    createdAt: createdAt(),
-    createdBy: actorLabel(),
-    updatedAt: updatedAt(),
-    updatedBy: actorLabel(),
-    deletedAt: p.datetime().nullable(),
-    deletedBy: actorLabel().nullable(),
+    ...trackedChangeProperties(),
   },
   uniques: [{ properties: ["name", "environment"] }],
   indexes: [{ properties: ["environment"] }, { properties: ["revision"] }],

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
-import { actorLabel, createdAt, updatedAt, uuidPrimaryKey } from "./common-properties.js";
+import { trackedChangeProperties, uuidPrimaryKey } from "./common-properties.js";
 
 export const SETTING_VALUE_TYPES = ["string", "int", "float", "bool", "json"] as const;
 export type SettingValueType = (typeof SETTING_VALUE_TYPES)[number];
@@ -32,15 +32,7 @@ export const Setting = defineEntity({
     description: p.text().default(""),
     isSecret: p.boolean().default(false),
     isEncrypted: p.boolean().default(false),
-    version: p.integer().version(),
-    /** Global revision of the last change, the same as that change's audit row. */
-    revision: p.bigint("number"),
-    createdAt: createdAt(),
-    createdBy: actorLabel(),
-    updatedAt: updatedAt(),
-    updatedBy: actorLabel(),
-    deletedAt: p.datetime().nullable(),
-    deletedBy: actorLabel().nullable(),
+    ...trackedChangeProperties(),
   },
   uniques: [{ properties: ["key", "environment"] }],
   indexes: [{ properties: ["environment"] }, { properties: ["revision"] }],
