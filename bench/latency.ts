@@ -6,6 +6,8 @@ export interface LatencyResult {
   readonly failed: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Every measured duration, sorted: to pool with another run's (see percentile). */
+  readonly samplesMs: Float64Array;
 }
 
 export interface ThroughputResult {
@@ -16,24 +18,39 @@ export interface ThroughputResult {
 
 /** Calls one at a time: `warmUp` unmeasured calls, then `calls` timed ones. */
 export async function measureSequentialLatency(call: Call, options: { warmUp: number; calls: number }): Promise<LatencyResult> {
-  let warmUpLeft = options.warmUp;
+  let callsLeft = options.calls;
+  return sequentialLatency(call, options.warmUp, () => callsLeft-- > 0);
+}
+
+/** Calls one at a time: `warmUp` unmeasured calls, then timed ones for `durationMs`. */
+export async function measureSequentialLatencyFor(
+  call: Call,
+  options: { warmUp: number; durationMs: number },
+): Promise<LatencyResult> {
+  let end: number | undefined;
+  return sequentialLatency(call, options.warmUp, () => performance.now() < (end ??= performance.now() + options.durationMs));
+}
+
+async function sequentialLatency(call: Call, warmUp: number, more: () => boolean): Promise<LatencyResult> {
+  let warmUpLeft = warmUp;
   let { failed } = await runConcurrently(call, 1, () => warmUpLeft-- > 0);
-  const durations = new Float64Array(options.calls);
-  for (let index = 0; index < options.calls; index++) {
+  const measured: number[] = [];
+  while (more()) {
     const started = performance.now();
     try {
       await call();
     } catch {
       failed += 1;
     }
-    durations[index] = performance.now() - started;
+    measured.push(performance.now() - started);
   }
-  durations.sort();
+  const durations = Float64Array.from(measured).sort();
   return {
-    calls: options.calls,
+    calls: durations.length,
     failed,
     p50Ms: percentile(durations, 0.5),
     p99Ms: percentile(durations, 0.99),
+    samplesMs: durations,
   };
 }
 
@@ -70,7 +87,7 @@ async function runConcurrently(call: Call, inFlight: number, more: () => boolean
 }
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, fraction: number): number {
+export function percentile(sorted: Float64Array, fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil(fraction * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;

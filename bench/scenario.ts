@@ -1,13 +1,17 @@
+import type { Pbkdf2Load } from "./pbkdf2-capacity.js";
+import type { SaturatedRate } from "./saturated-rate.js";
 import type { ServerStats } from "./server-process.js";
-import type { TargetName } from "./targets.js";
+import type { TargetInfo, TargetName } from "./targets.js";
 
-/** A running server as scenarios see it. */
-export interface Target {
+/** A running server as scenarios see it; its accounts (if any) come with TargetInfo. */
+export interface Target extends TargetInfo {
   readonly name: TargetName;
   /** host:port of its plaintext gRPC listener. */
   readonly address: string;
   /** The server's own counts of Check outcomes and its CPU time (from its process). */
   stats(): Promise<ServerStats>;
+  /** Raw async PBKDF2 capacity, measured inside the server's process while it is otherwise idle. */
+  measurePbkdf2(load: Pbkdf2Load): Promise<SaturatedRate>;
 }
 
 export interface Figure {

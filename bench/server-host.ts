@@ -1,5 +1,7 @@
+import { measurePbkdf2Capacity } from "./pbkdf2-capacity.js";
 import type { HostReply, HostRequest } from "./server-process.js";
 import { startTarget, TARGET_NAMES, type LocalTarget, type TargetName } from "./targets.js";
+import { mainThreadTime } from "./thread-time.js";
 
 // Entry point of a server process forked by server-process.ts: `server-host.ts <floor|warden>`.
 
@@ -17,19 +19,36 @@ async function main(): Promise<void> {
     (stopping ??= target.stop().finally(() => process.exit(0)));
 
   process.on("message", (request: HostRequest) => {
-    if (request.type === "stop") {
-      void stop();
-      return;
+    switch (request.type) {
+      case "stop":
+        void stop();
+        return;
+      case "stats":
+        void target.checkOutcomes().then((outcomes) => {
+          const cpu = process.cpuUsage();
+          const mainThread = mainThreadTime();
+          reply({
+            type: "stats",
+            id: request.id,
+            ...outcomes,
+            cpuMicros: cpu.user + cpu.system,
+            ...(mainThread !== undefined && { mainThread }),
+          });
+        });
+        return;
+      case "pbkdf2":
+        // In this process, on its thread pool, while the server beside it is idle.
+        measurePbkdf2Capacity(request.load).then(
+          (rate) => reply({ type: "pbkdf2", id: request.id, rate }),
+          (error: unknown) => reply({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error) }),
+        );
+        return;
     }
-    void target.checkOutcomes().then((outcomes) => {
-      const cpu = process.cpuUsage();
-      reply({ type: "stats", id: request.id, ...outcomes, cpuMicros: cpu.user + cpu.system });
-    });
   });
   // The parent died or closed the channel: never outlive it. Ctrl-C reaches the whole process group.
   process.on("disconnect", () => void stop());
   process.on("SIGINT", () => void stop());
-  reply({ type: "ready", port: target.port });
+  reply({ type: "ready", port: target.port, ...target.info });
 }
 
 main().catch((error: unknown) => {
