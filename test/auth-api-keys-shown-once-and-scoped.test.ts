@@ -118,8 +118,8 @@ describe.each(TEST_DIALECTS)("API keys on %s", (dialect) => {
   it("cannot create, list or revoke keys with a key", async () => {
     const key = await createApiKey(warden, admin, { permissions: ["users:admin"] });
     const client = warden.grpc(AuthService, key.metadata);
-    for (const call of [client.createApiKey({ name: "child", permissions: ["users:admin"] }), client.listApiKeys({}), client.revokeApiKey({ apiKeyId: key.apiKeyId })]) {
-      expect(await grpcFailure(call)).toMatchObject({ code: Code.PermissionDenied, reason: "USER_SESSION_REQUIRED" });
+    for (const call of [() => client.createApiKey({ name: "child", permissions: ["users:admin"] }), () => client.listApiKeys({}), () => client.revokeApiKey({ apiKeyId: key.apiKeyId })]) {
+      expect(await grpcFailure(call())).toMatchObject({ code: Code.PermissionDenied, reason: "USER_SESSION_REQUIRED" });
     }
   });
 

@@ -19,12 +19,13 @@ describe.each(TEST_DIALECTS)("the last active ADMIN on %s", (dialect) => {
   afterEach(() => warden?.stop());
 
   it("cannot lose ADMIN, be deactivated or be locked", async () => {
+    // One call at a time: a rejection must not wait unobserved while an earlier call is awaited.
     for (const call of [
-      admin.auth.revokeRole({ userId: admin.userId, role: "ADMIN" }),
-      admin.auth.deactivateUser({ userId: admin.userId }),
-      admin.auth.lockUser({ userId: admin.userId, reason: "test" }),
+      () => admin.auth.revokeRole({ userId: admin.userId, role: "ADMIN" }),
+      () => admin.auth.deactivateUser({ userId: admin.userId }),
+      () => admin.auth.lockUser({ userId: admin.userId, reason: "test" }),
     ]) {
-      expect(await grpcFailure(call)).toMatchObject({ code: Code.FailedPrecondition, reason: "LAST_ACTIVE_ADMIN" });
+      expect(await grpcFailure(call())).toMatchObject({ code: Code.FailedPrecondition, reason: "LAST_ACTIVE_ADMIN" });
     }
     const { user } = await admin.auth.getUser({ userId: admin.userId });
     expect(user).toMatchObject({ active: true, locked: false, roles: ["ADMIN"] });
