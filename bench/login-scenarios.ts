@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { createGrpcClient, type GrpcClient } from "../src/transport/index.js";
 import { measureSequentialLatencyFor, percentile, type LatencyResult } from "./latency.js";
+import { machineBusyMs } from "./machine-load.js";
 import { threadPoolSize } from "./pbkdf2-capacity.js";
 import { measureSaturatedRate, type SaturatedRate } from "./saturated-rate.js";
 import type { Figure, Scenario, Target } from "./scenario.js";
@@ -16,10 +17,10 @@ const LOGINS_IN_FLIGHT = 12;
 const RAW_IN_FLIGHT = 2 * threadPoolSize();
 
 /** Logins (and raw hashes) are started for durationMs; those in flight then finish inside the timing. */
-const THROUGHPUT = { warmUp: 4, durationMs: 3_000 };
-const RAW = { durationMs: 2_500 };
+const THROUGHPUT = { warmUp: 4, durationMs: 2_500 };
+const RAW = { durationMs: 2_000 };
 /** WhoAmI latency idle, and during a storm that has been running for STORM.warmUpMs. */
-const IDLE_LATENCY = { warmUp: 200, durationMs: 2_000 };
+const IDLE_LATENCY = { warmUp: 200, durationMs: 1_500 };
 const STORM = { warmUpMs: 1_000, durationMs: 3_000 };
 const STORM_MAX_MS = 25_000;
 
@@ -57,6 +58,7 @@ function loginThroughputScenario(): Scenario {
       let previous: SaturatedRate | undefined;
       return {
         async run() {
+          const others = await watchOtherLoad(target);
           const hashesBefore = previous ?? (await capacity());
           const before = await target.stats();
           const login = await measureSaturatedRate(logins.login, { inFlight: LOGINS_IN_FLIGHT, ...THROUGHPUT });
@@ -71,6 +73,7 @@ function loginThroughputScenario(): Scenario {
               { metric: "raw PBKDF2 hashes/s", unit: "/s", value: hashes },
               { metric: "logins / hashes (aim >= 0.85)", unit: "x", value: login.perSecond / hashes },
               ...cpuPerLogin(before, after, login.completed + THROUGHPUT.warmUp),
+              ...(await others()),
             ],
             failedCalls: login.failed + failedBefore + hashesAfter.failed,
           };
@@ -114,6 +117,7 @@ function stormLatencyScenario(): Scenario {
       let previous: LatencyResult | undefined;
       return {
         async run() {
+          const others = await watchOtherLoad(target);
           const idleBefore = previous ?? (await idle());
           const storm = await duringLoginStorm(target, logins, () =>
             measureSequentialLatencyFor(whoAmI, { warmUp: 0, durationMs: STORM.durationMs }),
@@ -132,6 +136,7 @@ function stormLatencyScenario(): Scenario {
               { metric: "p99 storm / idle (aim <= 2)", unit: "x", value: storm.result.p99Ms / idleP99 },
               { metric: "storm logins/s", unit: "/s", value: storm.logins.perSecond },
               ...eventLoopWait(storm.before, storm.after, storm.seconds),
+              ...(await others()),
             ],
             failedCalls: failedBefore + storm.result.failed + storm.logins.failed + idleAfter.failed,
           };
@@ -230,4 +235,25 @@ function cpuPerLogin(before: ServerStats, after: ServerStats, logins: number): F
 function eventLoopWait(before: ServerStats, after: ServerStats, seconds: number): Figure[] {
   if (before.mainThread === undefined || after.mainThread === undefined || seconds <= 0) return [];
   return [{ metric: "event loop waiting for a CPU", unit: "ms/s", value: (after.mainThread.waitNs - before.mainThread.waitNs) / 1e6 / seconds }];
+}
+
+/**
+ * Starts watching the CPU time the machine spends on anything but the bench (this process) and
+ * the target's server process: other work slows both sides of a ratio, unevenly. The figure is
+ * in cores, averaged from now to the call of the returned function (empty off Linux).
+ */
+async function watchOtherLoad(target: Target): Promise<() => Promise<Figure[]>> {
+  const snapshot = async () => {
+    const busyMs = machineBusyMs();
+    const server = await target.stats();
+    const own = process.cpuUsage();
+    return { busyMs, at: performance.now(), oursMs: (server.cpuMicros + own.user + own.system) / 1000 };
+  };
+  const start = await snapshot();
+  return async () => {
+    const end = await snapshot();
+    if (start.busyMs === undefined || end.busyMs === undefined || end.at <= start.at) return [];
+    const othersMs = Math.max(0, end.busyMs - start.busyMs - (end.oursMs - start.oursMs));
+    return [{ metric: "other processes' CPU", unit: "cores", value: othersMs / (end.at - start.at) }];
+  };
 }

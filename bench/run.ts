@@ -5,15 +5,15 @@ import { join } from "node:path";
 import { h2loadVersion } from "./h2load.js";
 import { healthCheckScenarios } from "./health-check-scenarios.js";
 import { loginScenarios } from "./login-scenarios.js";
-import { formatTable, type ScenarioResult } from "./report.js";
+import { formatNumber, formatTable, type ScenarioResult } from "./report.js";
 import type { PreparedScenario, Scenario, Target } from "./scenario.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import type { TargetName } from "./targets.js";
 
-// `npm run bench [name filter]`: every scenario (or those whose name contains the filter) against
-// each of its targets, ROUNDS times, alternating which target goes first so slow drift (thermal,
-// other load) does not favour one. Each server runs in a process of its own; this process is only
-// the client and the referee.
+// `npm run bench [-- [--rounds] [name filter]]`: every scenario (or those whose name contains the
+// filter; --rounds prints each round's figures too) against each of its targets, ROUNDS times,
+// alternating which target goes first so slow drift (thermal, other load) does not favour one.
+// Each server runs in a process of its own; this process is only the client and the referee.
 
 const ROUNDS = 5;
 /** The whole bench, start-up and shutdown included, stays under three minutes. */
@@ -22,6 +22,7 @@ const HARD_LIMIT_MS = 178_000;
 const SERVER_START_TIMEOUT_MS = 30_000;
 
 const servers = new Map<TargetName, ServerProcess>();
+let showRounds = false;
 let workDir: string | undefined;
 
 async function main(): Promise<number> {
@@ -30,7 +31,9 @@ async function main(): Promise<number> {
   workDir = await mkdtemp(join(tmpdir(), "warden-bench-"));
   try {
     console.log(await environmentNotes());
-    const filter = process.argv[2];
+    const args = process.argv.slice(2);
+    showRounds = args.includes("--rounds");
+    const filter = args.find((arg) => arg !== "--rounds");
     const scenarios = [...healthCheckScenarios(workDir), ...loginScenarios()].filter(
       (scenario) => filter === undefined || scenario.name.includes(filter),
     );
@@ -104,6 +107,10 @@ async function runScenario(scenario: Scenario, deadline: number): Promise<Scenar
         result.failedCalls += measurement.failedCalls;
         const rounds = result.rounds.get(name) ?? [];
         rounds.push([...measurement.figures]);
+        if (showRounds) {
+          const figures = measurement.figures.map((figure) => `${figure.metric} ${formatNumber(figure.value)} ${figure.unit}`);
+          process.stdout.write(`\n  round ${round + 1}, ${name}: ${figures.join("; ")}\n`);
+        }
         result.rounds.set(name, rounds);
       }
       lastRoundMs = performance.now() - roundStarted;
