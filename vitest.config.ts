@@ -8,5 +8,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Vitest's default is one worker fewer than the cores: a single worker on a two-core machine.
+    // Test files spend much of their time waiting (on the database, on password hashes in the
+    // thread pool), so one file per core keeps both cores busy.
+    maxWorkers: 2,
   },
 });

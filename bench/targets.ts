@@ -4,10 +4,9 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pino from "pino";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { createAccount } from "../src/auth/index.js";
-import { createPasswordPolicy } from "../src/auth/domain/index.js";
+import { createAccount, createAccountDependencies } from "../src/auth/index.js";
 import { loadConfig } from "../src/config/index.js";
-import type { EntityManager } from "../src/db/index.js";
+import { createUnitOfWork, type EntityManager } from "../src/db/index.js";
 import { createLogger } from "../src/observability/logger.js";
 import { startServer } from "../src/server.js";
 import { startFloorServer } from "./floor-server.js";
@@ -128,21 +127,13 @@ async function startWarden(): Promise<LocalTarget> {
 }
 
 async function createBenchAccounts(em: EntityManager, passwordIterations: number): Promise<BenchAccount[]> {
-  const passwordPolicy = createPasswordPolicy();
+  const accounts = await createAccountDependencies(passwordIterations);
   // Concurrently: the hashes (at the production cost) are most of the time this takes.
   return Promise.all(
     Array.from({ length: BENCH_ACCOUNTS }, async (_, index) => {
       const username = `bench-user-${index + 1}`;
       const password = randomBytes(18).toString("base64url");
-      await createAccount(em.fork(), {
-        username,
-        email: `${username}@bench.invalid`,
-        password,
-        roles: ["VIEWER"],
-        passwordIterations,
-        passwordPolicy,
-        actorLabel: "bench",
-      });
+      await createAccount(accounts, createUnitOfWork(() => em.fork()), { username, email: `${username}@bench.invalid`, password, roles: ["VIEWER"] }, "bench");
       return { login: username, password };
     }),
   );

@@ -54,6 +54,7 @@ export async function createApp(deps: AppDependencies): Promise<App> {
     authenticate: auth.authenticate,
     foreignRules: FOREIGN_SERVICE_RULES,
     orm: deps.orm,
+    notifier: deps.notifier,
     rateLimiters: deps.rateLimiters,
   });
   const services = [

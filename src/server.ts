@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import { createApp, type App } from "./app.js";
-import { bootstrapFirstAdmin } from "./auth/index.js";
+import { bootstrapFirstAdmin, createAccountDependencies } from "./auth/index.js";
 import type { Config } from "./config/index.js";
 import { loadKeyRing } from "./crypto/index.js";
 import { Redis } from "ioredis";
-import { checkDatabase, createChangeNotifier, createOrm, migrateUp, seedAccessControl, type Orm } from "./db/index.js";
+import { checkDatabase, createChangeNotifier, createOrm, createUnitOfWork, migrateUp, seedAccessControl, type Orm } from "./db/index.js";
 import { createRateLimiters } from "./guards/index.js";
 import { ServingStatus, startGrpcListener, startHttpListener } from "./transport/index.js";
 
@@ -37,7 +37,8 @@ export async function startServer(config: Config, logger: Logger, options: Start
     if (applied.length > 0) logger.info({ migrations: applied }, "database migrated");
     await seedAccessControl(orm.em.fork());
     if (options.bootstrapFirstAdmin === true && config.mode === "development") {
-      const admin = await bootstrapFirstAdmin(orm.em.fork(), { passwordIterations: config.security.passwordIterations });
+      const accounts = await createAccountDependencies(config.security.passwordIterations);
+      const admin = await bootstrapFirstAdmin(accounts, createUnitOfWork(() => orm.em.fork()));
       if (admin !== undefined) {
         logger.warn({ username: admin.username }, "created the first administrator; its password was printed to stderr once");
         (options.announce ?? ((text) => process.stderr.write(text)))(firstAdminNotice(admin.username, admin.password));

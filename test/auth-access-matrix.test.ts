@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { accessRuleOf, PUBLIC_RULE } from "../src/guards/index.js";
 import { TEST_DIALECTS } from "./support/database.js";
+import { firstAnswer, type FirstAnswer } from "./support/first-answer.js";
 import { createApiKey, createCaller, FAST_AUTH_ENV } from "./support/identities.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
@@ -108,8 +109,14 @@ interface Subject {
   readonly name: string;
   readonly kind: "anonymous" | "user" | "api-key";
   readonly permissions: readonly string[];
-  metadata: Record<string, string>;
 }
+
+/** The callers, one test each; their credentials are made once the server runs. */
+const SUBJECTS: readonly Subject[] = [
+  { name: "anonymous", kind: "anonymous", permissions: [] },
+  ...Object.entries(ROLE_PERMISSIONS).map(([role, permissions]): Subject => ({ name: role, kind: "user", permissions })),
+  { name: "api key (flags:read)", kind: "api-key", permissions: ["flags:read"] },
+];
 
 function expectedVerdict(rule: string, subject: Subject): Verdict {
   if (rule === "public") return "allowed";
@@ -120,51 +127,49 @@ function expectedVerdict(rule: string, subject: Subject): Verdict {
 }
 
 /**
- * Calls with an empty request and says whether the guards let the call through. Public methods
- * (Login, Refresh) may answer UNAUTHENTICATED themselves; elsewhere that code, like
- * PERMISSION_DENIED, can only come from the guards for an empty request.
+ * Whether the guards let a call with an empty request through. Public methods (Login, Refresh)
+ * may answer UNAUTHENTICATED themselves; elsewhere that code, like PERMISSION_DENIED, can only
+ * come from the guards for an empty request. A stream that delivers a message, or stays open
+ * without a status, was let through.
  */
-function verdictOf(client: grpc.Client, method: DescMethod, rule: string, metadata: Record<string, string>): Promise<Verdict> {
-  const path = `/${method.parent.typeName}/${method.name}`;
-  const callMetadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(metadata)) callMetadata.set(key, value);
-  const judge = (status: grpc.StatusObject | null): Verdict => {
-    if (status?.code === grpc.status.PERMISSION_DENIED) return "PERMISSION_DENIED";
-    if (status?.code === grpc.status.UNAUTHENTICATED && rule !== "public") return "UNAUTHENTICATED";
-    return "allowed";
-  };
-  // Streams that are allowed stay open: a short deadline ends them.
-  const options = { deadline: Date.now() + 2_000 };
-  return new Promise((resolve) => {
-    if (method.methodKind === "unary") {
-      client.makeUnaryRequest(path, () => Buffer.alloc(0), (b: Buffer) => b, {}, callMetadata, options, (error) => resolve(judge(error)));
-    } else {
-      const stream = client.makeServerStreamRequest(path, () => Buffer.alloc(0), (b: Buffer) => b, {}, callMetadata, options);
-      stream.on("data", () => undefined);
-      stream.on("error", () => undefined);
-      stream.on("status", (status) => resolve(judge(status)));
-    }
-  });
+function verdictOf(answer: FirstAnswer, rule: string): Verdict {
+  if (answer.kind !== "status") return "allowed";
+  if (answer.code === grpc.status.PERMISSION_DENIED) return "PERMISSION_DENIED";
+  if (answer.code === grpc.status.UNAUTHENTICATED && rule !== "public") return "UNAUTHENTICATED";
+  return "allowed";
+}
+
+function describeAnswer(answer: FirstAnswer): string {
+  return answer.kind === "status" ? `${grpc.status[answer.code]} "${answer.details}"` : `a stream that was ${answer.kind === "message" ? "sent a message" : "left open"}`;
 }
 
 describe.each(TEST_DIALECTS)("access matrix on %s", (dialect) => {
   let warden: TestWarden;
+  let client: grpc.Client;
   let methods: DescMethod[];
-  const subjects: Subject[] = [];
+  const metadataOf = new Map<string, Record<string, string>>();
 
   beforeAll(async () => {
     warden = await startWarden(dialect, { env: FAST_AUTH_ENV });
+    client = new grpc.Client(warden.grpcAddress, grpc.credentials.createInsecure());
     methods = warden.server.app.services.flatMap(({ service }) => service.methods);
-    subjects.push({ name: "anonymous", kind: "anonymous", permissions: [], metadata: {} });
-    for (const [role, permissions] of Object.entries(ROLE_PERMISSIONS)) {
-      const caller = await createCaller(warden, { roles: [role] });
-      subjects.push({ name: role, kind: "user", permissions, metadata: { ...caller.metadata } });
+    for (const subject of SUBJECTS) {
+      if (subject.kind === "user") {
+        const caller = await createCaller(warden, { roles: [subject.name] });
+        metadataOf.set(subject.name, { ...caller.metadata });
+      } else if (subject.kind === "api-key") {
+        const owner = await createCaller(warden, { roles: ["VIEWER"] });
+        const key = await createApiKey(warden, owner, { permissions: [...subject.permissions] });
+        metadataOf.set(subject.name, { ...key.metadata });
+      } else {
+        metadataOf.set(subject.name, {});
+      }
     }
-    const owner = await createCaller(warden, { roles: ["VIEWER"] });
-    const key = await createApiKey(warden, owner, { permissions: ["flags:read"] });
-    subjects.push({ name: "api key (flags:read)", kind: "api-key", permissions: ["flags:read"], metadata: { ...key.metadata } });
   });
-  afterAll(() => warden.stop());
+  afterAll(async () => {
+    client?.close();
+    await warden?.stop();
+  });
 
   it("has an entry for every RPC of every registered service, and no other", () => {
     const registered = methods.map((method) => `${method.parent.typeName}/${method.name}`).sort();
@@ -188,19 +193,26 @@ describe.each(TEST_DIALECTS)("access matrix on %s", (dialect) => {
     }
   });
 
-  it("lets each caller through exactly where DESIGN.md section 2 says", async () => {
-    const client = new grpc.Client(warden.grpcAddress, grpc.credentials.createInsecure());
-    const mismatches: string[] = [];
-    const ordered = [...methods.filter((method) => method.name !== "Logout"), ...methods.filter((method) => method.name === "Logout")];
-    for (const subject of subjects) {
-      for (const method of ordered) {
+  // One test per caller, all at once; each caller's calls run in parallel too, but Logout (which
+  // ends the session every other call of the caller uses) only after all the others.
+  it.for(SUBJECTS)(
+    "lets $name through exactly where the access table says",
+    { concurrent: true, timeout: 60_000 },
+    async (subject, { expect }) => {
+      const metadata = metadataOf.get(subject.name) ?? {};
+      const check = async (method: DescMethod): Promise<string | undefined> => {
         const rule = EXPECTED_RULES[`${method.parent.typeName}/${method.name}`] ?? "missing";
         const expected = expectedVerdict(rule, subject);
-        const actual = await verdictOf(client, method, rule, subject.metadata);
-        if (actual !== expected) mismatches.push(`${subject.name} -> ${method.parent.name}/${method.name}: expected ${expected}, got ${actual}`);
-      }
-    }
-    client.close();
-    expect(mismatches).toEqual([]);
-  }, 120_000);
+        const answer = await firstAnswer(client, method, { metadata });
+        const actual = verdictOf(answer, rule);
+        return actual === expected
+          ? undefined
+          : `${subject.name} -> ${method.parent.name}/${method.name} (rule ${rule}): expected ${expected}, got ${actual} (${describeAnswer(answer)})`;
+      };
+      const isLogout = (method: DescMethod) => method.name === "Logout";
+      const mismatches = await Promise.all(methods.filter((method) => !isLogout(method)).map(check));
+      for (const method of methods.filter(isLogout)) mismatches.push(await check(method));
+      expect(mismatches.filter((mismatch) => mismatch !== undefined)).toEqual([]);
+    },
+  );
 });

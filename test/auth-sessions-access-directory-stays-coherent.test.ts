@@ -3,11 +3,21 @@ import { EventEmitter } from "node:events";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccessDirectory, type AccessDirectory } from "../src/auth/access-directory.js";
-import { publishAccessChange } from "../src/auth/access-events.js";
-import { createAccount } from "../src/auth/index.js";
-import { createPasswordPolicy } from "../src/auth/domain/index.js";
-import { insertSession } from "../src/auth/session-store.js";
-import { Role, RolePermission, Permission, seedAccessControl, Session, User, UserRole, type ChangeNotifier, type EntityManager } from "../src/db/index.js";
+import { ACCESS_CHANNEL, type AccessChange } from "../src/auth/access-events.js";
+import { createAccount, createAccountDependencies } from "../src/auth/index.js";
+import { insertSession } from "../src/auth/repositories/session-repository.js";
+import {
+  createUnitOfWork,
+  Role,
+  RolePermission,
+  Permission,
+  seedAccessControl,
+  Session,
+  User,
+  UserRole,
+  type ChangeNotifier,
+  type EntityManager,
+} from "../src/db/index.js";
 import { openTestOrm, TEST_DIALECTS, type TestOrm } from "./support/database.js";
 import { strongPassword } from "./support/identities.js";
 
@@ -37,13 +47,17 @@ function controllableNotifier(): ChangeNotifier & { connected: boolean; reconnec
   return notifier;
 }
 
+/** Announces a change as a committed transaction would (see publishAccessChanges). */
+function publishAccessChange(notifier: ChangeNotifier, change: AccessChange): Promise<void> {
+  return notifier.publish(ACCESS_CHANNEL, JSON.stringify(change));
+}
+
 const WINDOW_SECONDS = 600;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 describe.each(TEST_DIALECTS)("The access directory stays coherent with the database (%s)", (dialect) => {
   let test: TestOrm;
   let userId: string;
-  const policy = createPasswordPolicy();
   const em = () => test.orm.em.fork() as EntityManager;
 
   async function session(revokedAgoSeconds?: number): Promise<string> {
@@ -78,14 +92,12 @@ describe.each(TEST_DIALECTS)("The access directory stays coherent with the datab
   beforeAll(async () => {
     test = await openTestOrm(dialect);
     await seedAccessControl(em());
-    ({ userId } = await createAccount(em(), {
-      username: "dora",
-      email: "dora@example.test",
-      password: strongPassword(),
-      roles: ["VIEWER"],
-      passwordIterations: 1000,
-      passwordPolicy: policy,
-    }));
+    ({ userId } = await createAccount(
+      await createAccountDependencies(1000),
+      createUnitOfWork(em),
+      { username: "dora", email: "dora@example.test", password: strongPassword(), roles: ["VIEWER"] },
+      "test",
+    ));
   });
   afterAll(() => test?.close());
 

@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
-import { blockListOf, isAddressAllowed } from "../src/auth/access-directory.js";
+import { blockListOf, isAddressAllowed } from "../src/auth/domain/index.js";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { ApiKey, createOrm, type EntityManager } from "../src/db/index.js";
 import { createTestDatabase, TEST_DIALECTS, type TestDatabase } from "./support/database.js";

@@ -2,30 +2,45 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   appendAuditEvent,
   computeAuditHash,
+  createUnitOfWork,
   currentRevision,
   GENESIS_HASH,
   isPostgres,
   Setting,
   verifyAuditChain,
+  type AuditActor,
   type AuditEntry,
+  type AuditEvent,
   type AuditEventInput,
   type Orm,
 } from "../src/db/index.js";
 import { openTestOrm, TEST_DIALECTS, type TestOrm } from "./support/database.js";
 
-const event = (n: number): AuditEventInput => ({
-  action: "setting.update",
-  resourceType: "setting",
-  resourceId: `feature.limit.${n}`,
-  environment: "staging",
+const actor = (n: number): AuditActor => ({
+  actorUserId: null,
+  actorApiKeyId: null,
   actorLabel: "user:alice",
-  oldValue: String(n - 1),
-  newValue: String(n),
-  details: { reason: "test", nested: { zeta: [1, { y: 2, x: 1 }], alpha: null }, count: n },
   ip: "10.0.0.1",
   userAgent: "vitest",
   requestId: `request-${n}`,
 });
+
+const event = (n: number): AuditEvent => ({
+  action: "setting.update",
+  resourceType: "setting",
+  resourceId: `feature.limit.${n}`,
+  environment: "staging",
+  oldValue: String(n - 1),
+  newValue: String(n),
+  details: { reason: "test", nested: { zeta: [1, { y: 2, x: 1 }], alpha: null }, count: n },
+});
+
+/** The event as appendAuditEvent takes it directly. */
+const eventInput = (n: number): AuditEventInput => ({ ...actor(n), ...event(n) });
+
+/** One unit of work writing audit row `n` through its transaction, as a feature's write does. */
+const appendInTransaction = (orm: Orm, n: number): Promise<AuditEntry> =>
+  createUnitOfWork(() => orm.em.fork()).write((tx) => tx.audit(actor(n), event(n)));
 
 describe.each(TEST_DIALECTS)("audit chain on %s", (dialect) => {
   let testOrm: TestOrm | undefined;
@@ -55,9 +70,9 @@ describe.each(TEST_DIALECTS)("audit chain on %s", (dialect) => {
 
   it("gives the change and its audit row the same revision, and takes none back on rollback", async () => {
     const orm = await open();
-    const setting = await orm.em.fork().transactional(async (em) => {
-      const { revision } = await appendAuditEvent(em, event(1));
-      return em.create(Setting, {
+    const setting = await createUnitOfWork(() => orm.em.fork()).write(async (tx) => {
+      const { revision } = await tx.audit(actor(1), event(1));
+      return tx.em.create(Setting, {
         key: "feature.limit",
         environment: "staging",
         valueType: "int",
@@ -68,30 +83,29 @@ describe.each(TEST_DIALECTS)("audit chain on %s", (dialect) => {
       });
     });
     expect(setting.revision).toBe(1);
+    expect(await orm.em.fork().findOneOrFail(Setting, { key: "feature.limit" })).toMatchObject({ revision: 1 });
 
     await expect(
-      orm.em.fork().transactional(async (em) => {
-        await appendAuditEvent(em, event(2));
+      createUnitOfWork(() => orm.em.fork()).write(async (tx) => {
+        await tx.audit(actor(2), event(2));
         throw new Error("validation failed after the audit row was written");
       }),
     ).rejects.toThrow(/validation failed/);
     expect(await currentRevision(orm.em.fork())).toBe(1);
-    const next = await orm.em.fork().transactional((em) => appendAuditEvent(em, event(2)));
+    const next = await appendInTransaction(orm, 2);
     expect(next.revision).toBe(2);
     expect(await verifyAuditChain(orm.em.fork())).toMatchObject({ ok: true, lastRevision: 2 });
   });
 
   it("refuses to append outside a transaction", async () => {
     const orm = await open();
-    await expect(appendAuditEvent(orm.em.fork(), event(1))).rejects.toThrow(/transaction/);
+    await expect(appendAuditEvent(orm.em.fork(), eventInput(1))).rejects.toThrow(/transaction/);
   });
 
   it("stays gap-free under 20 parallel writers", async () => {
     const orm = await open();
     const entries = await Promise.all(
-      Array.from({ length: 20 }, (_, index) =>
-        orm.em.fork().transactional((em) => appendAuditEvent(em, event(index + 1))),
-      ),
+      Array.from({ length: 20 }, (_, index) => appendInTransaction(orm, index + 1)),
     );
     expect(entries.map((entry) => entry.revision).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 20 }, (_, index) => index + 1),
@@ -144,7 +158,7 @@ describe.each(TEST_DIALECTS)("audit chain on %s", (dialect) => {
 async function appendEvents(orm: Orm, count: number): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   for (let n = 1; n <= count; n++) {
-    entries.push(await orm.em.fork().transactional((em) => appendAuditEvent(em, event(n))));
+    entries.push(await appendInTransaction(orm, n));
   }
   return entries;
 }

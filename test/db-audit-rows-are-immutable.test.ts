@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAuditEvent, User, type EntityManager } from "../src/db/index.js";
+import { createUnitOfWork, User, type EntityManager } from "../src/db/index.js";
 import { openTestOrm, TEST_DIALECTS, type TestOrm } from "./support/database.js";
 
 describe.each(TEST_DIALECTS)("audit rows on %s", (dialect) => {
@@ -9,14 +9,11 @@ describe.each(TEST_DIALECTS)("audit rows on %s", (dialect) => {
   beforeAll(async () => {
     testOrm = await openTestOrm(dialect);
     auditedUserId = await createUser(testOrm.orm.em.fork(), "audited");
-    await testOrm.orm.em.fork().transactional((em) =>
-      appendAuditEvent(em, {
-        action: "user.create",
-        resourceType: "user",
-        resourceId: auditedUserId,
-        actorUserId: auditedUserId,
-        actorLabel: "user:audited",
-      }),
+    await createUnitOfWork(() => testOrm.orm.em.fork()).write((tx) =>
+      tx.audit(
+        { actorUserId: auditedUserId, actorApiKeyId: null, actorLabel: "user:audited", ip: null, userAgent: null, requestId: null },
+        { action: "user.create", resourceType: "user", resourceId: auditedUserId },
+      ),
     );
   });
   afterAll(() => testOrm.close());

@@ -1,10 +1,12 @@
-import { BlockList, isIP } from "node:net";
+import type { BlockList } from "node:net";
 import type { Logger } from "pino";
-import { ApiKey, Session, type ChangeNotifier, type EntityManager, type Orm } from "../db/index.js";
+import type { ChangeNotifier, EntityManager, Orm } from "../db/index.js";
 import { subscribeToAccessChanges, type AccessChange } from "./access-events.js";
-import { effectivePermissions } from "./domain/index.js";
-import { loadRoleGrants } from "./role-grants.js";
-import { findUserById, roleNamesOf } from "./user-repository.js";
+import { blockListOf, effectivePermissions } from "./domain/index.js";
+import { findApiKeyByPrefix } from "./repositories/api-key-repository.js";
+import { loadRoleGrants } from "./repositories/role-repository.js";
+import { findSessionsRevokedSince } from "./repositories/session-repository.js";
+import { findUserById, roleNamesOf } from "./repositories/user-repository.js";
 
 /** What authentication needs to know about a user, as of the last change announced. */
 export interface DirectoryUser {
@@ -107,11 +109,7 @@ export async function createAccessDirectory(options: AccessDirectoryOptions): Pr
 
   const loadRevokedSessions = async (): Promise<void> => {
     const now = Date.now();
-    const rows = await fork().find(
-      Session,
-      { revokedAt: { $gte: new Date(now - windowMs) } },
-      { fields: ["id", "revokedAt"], disableIdentityMap: true },
-    );
+    const rows = await findSessionsRevokedSince(fork(), new Date(now - windowMs));
     for (const row of rows) {
       const until = (row.revokedAt?.getTime() ?? now) + windowMs;
       if ((revokedSessions.get(row.id) ?? 0) < until) revokedSessions.set(row.id, until);
@@ -243,7 +241,7 @@ async function loadUser(em: EntityManager, id: string): Promise<DirectoryUser | 
 }
 
 async function loadApiKey(em: EntityManager, prefix: string): Promise<DirectoryApiKey | undefined> {
-  const key = await em.findOne(ApiKey, { prefix });
+  const key = await findApiKeyByPrefix(em, prefix);
   if (key === null) return undefined;
   return {
     id: key.id,
@@ -256,33 +254,4 @@ async function loadApiKey(em: EntityManager, prefix: string): Promise<DirectoryA
     expiresAt: key.expiresAt ?? null,
     revokedAt: key.revokedAt ?? null,
   };
-}
-
-/**
- * The networks of `allowed_cidrs` (IPv4 and IPv6, a bare address meaning a single host), or
- * undefined when the list is empty (any address). An entry that does not parse allows nothing.
- */
-export function blockListOf(cidrs: readonly string[]): BlockList | undefined {
-  if (cidrs.length === 0) return undefined;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [address = "", prefixText, ...rest] = cidr.trim().split("/");
-    const version = isIP(address);
-    if (version === 0 || rest.length > 0) continue;
-    const family = version === 4 ? "ipv4" : "ipv6";
-    const maxPrefix = version === 4 ? 32 : 128;
-    const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-    if (!/^\d{1,3}$/.test(prefixText ?? String(maxPrefix)) || prefix > maxPrefix) continue;
-    list.addSubnet(address, prefix, family);
-  }
-  return list;
-}
-
-/** Whether `address` (as the listeners report it, without port) lies in one of the networks. */
-export function isAddressAllowed(allowed: BlockList | undefined, address: string | undefined): boolean {
-  if (allowed === undefined) return true;
-  if (address === undefined) return false;
-  const version = isIP(address);
-  if (version === 0) return false;
-  return allowed.check(address, version === 4 ? "ipv4" : "ipv6");
 }

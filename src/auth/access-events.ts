@@ -1,8 +1,8 @@
-import type { ChangeNotifier } from "../db/change-notifier.js";
+import type { ChangeNotifier, Transaction } from "../db/index.js";
 
 /**
- * What changed in access control, announced to every instance after commit so
- * their in-memory access directories drop what they cached. Payloads carry ids
+ * What changed in access control, announced to every instance when the change
+ * commits, so their in-memory access directories drop what they cached. Payloads carry ids
  * only; receivers reload from the database.
  */
 export type AccessChange =
@@ -13,8 +13,9 @@ export type AccessChange =
 
 export const ACCESS_CHANNEL = "warden_access";
 
-export function publishAccessChange(notifier: ChangeNotifier, change: AccessChange): Promise<void> {
-  return notifier.publish(ACCESS_CHANNEL, JSON.stringify(change));
+/** Announces the changes with the transaction that makes them (see Transaction.publish). */
+export async function publishAccessChanges(tx: Transaction, ...changes: readonly AccessChange[]): Promise<void> {
+  for (const change of changes) await tx.publish(ACCESS_CHANNEL, JSON.stringify(change));
 }
 
 export function subscribeToAccessChanges(notifier: ChangeNotifier, listener: (change: AccessChange) => void): () => void {

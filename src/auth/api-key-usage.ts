@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { isPostgres, type Orm } from "../db/index.js";
+import { ApiKey, isPostgres, type Orm } from "../db/index.js";
 
 /**
  * Keeps `api_keys.last_used_at` current without a database write per call: uses are noted in
@@ -30,6 +30,7 @@ export function createApiKeyUsage({ orm, logger, flushIntervalMs = DEFAULT_FLUSH
   const write = async (uses: Map<string, Date>): Promise<void> => {
     const em = orm.em.fork();
     const platform = em.getPlatform();
+    const { tableName } = em.getMetadata(ApiKey);
     // PostgreSQL cannot infer the type of a bare parameter in a CASE branch.
     const value = isPostgres(em) ? "cast(? as timestamptz)" : "?";
     const entries = [...uses];
@@ -40,7 +41,7 @@ export function createApiKeyUsage({ orm, logger, flushIntervalMs = DEFAULT_FLUSH
       for (const [id, at] of batch) params.push(id, platform.processDateProperty(at));
       for (const [id] of batch) params.push(id);
       await em.execute(
-        `update api_keys set last_used_at = case id ${cases} end where id in (${batch.map(() => "?").join(", ")})`,
+        `update ${tableName} set last_used_at = case id ${cases} end where id in (${batch.map(() => "?").join(", ")})`,
         params,
         "run",
       );

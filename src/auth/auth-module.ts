@@ -6,19 +6,12 @@ import { createCipher, createSecretHasher, type KeyRing } from "../crypto/index.
 import type { ChangeNotifier, Orm } from "../db/index.js";
 import type { Authenticator, RateLimiters } from "../guards/index.js";
 import { createAccessDirectory } from "./access-directory.js";
-import { createApiKeyMethods } from "./api-key-methods.js";
 import { createApiKeyUsage } from "./api-key-usage.js";
-import type { AuthRuntime } from "./auth-runtime.js";
+import type { AuthDependencies } from "./auth-dependencies.js";
 import { createAuthenticator } from "./authenticator.js";
-import { createCredentialMethods } from "./credential-methods.js";
 import { createAccessTokens, createPasswordPolicy, createTotp, deriveTokenSigningKeys } from "./domain/index.js";
-import { createLoginMethods } from "./login-methods.js";
-import type { ManagementDependencies } from "./management-dependencies.js";
+import { createAuthService } from "./handlers/auth-service.js";
 import { createPasswords } from "./passwords.js";
-import { createRoleMethods } from "./role-methods.js";
-import { createSessionMethods } from "./session-methods.js";
-import { createUserMethods } from "./user-methods.js";
-
 export interface AuthModuleDependencies {
   readonly config: Config;
   readonly orm: Orm;
@@ -67,10 +60,9 @@ export async function createAuthModule(deps: AuthModuleDependencies): Promise<Au
   });
   const apiKeyUsage = createApiKeyUsage({ orm, logger });
 
-  const runtime: AuthRuntime = {
+  const dependencies: AuthDependencies = {
     config,
     logger,
-    notifier,
     rateLimiters,
     directory,
     accessTokens,
@@ -79,27 +71,15 @@ export async function createAuthModule(deps: AuthModuleDependencies): Promise<Au
     passwordPolicy,
     refreshTokenHasher: createSecretHasher(keyRing, "refresh-token-hash"),
     recoveryCodeHasher: createSecretHasher(keyRing, "recovery-code-hash"),
+    apiKeyHasher,
     totp: createTotp({ issuer: TOTP_ISSUER }),
     cipher: createCipher(keyRing),
-  };
-  const management: ManagementDependencies = {
-    notifier,
-    passwordPolicy,
-    passwordIterations: config.security.passwordIterations,
-    apiKeyHasher,
   };
   const jwksJson = JSON.stringify(signingKeys.jwks());
 
   return {
     authenticate: createAuthenticator({ accessTokens, directory, apiKeyHasher, apiKeyUsage }),
-    service: {
-      ...createLoginMethods(runtime),
-      ...createSessionMethods(runtime),
-      ...createCredentialMethods(runtime),
-      ...createUserMethods(management),
-      ...createRoleMethods(management),
-      ...createApiKeyMethods(management),
-    },
+    service: createAuthService(dependencies),
     jwksJson: () => jwksJson,
     async close() {
       directory.close();

@@ -1,11 +1,10 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { parseApiKey, type SecretHasher } from "../crypto/index.js";
 import { DomainError } from "../errors/index.js";
-import type { ApiKeyPrincipal, Authenticator, UserPrincipal } from "../guards/index.js";
-import { peerAddressKey } from "../transport/index.js";
-import { isAddressAllowed, type AccessDirectory } from "./access-directory.js";
+import { clientKey, type ApiKeyPrincipal, type Authenticator, type UserPrincipal } from "../guards/index.js";
+import type { AccessDirectory } from "./access-directory.js";
 import type { ApiKeyUsage } from "./api-key-usage.js";
-import { apiKeyPermissions, type AccessTokens } from "./domain/index.js";
+import { apiKeyPermissions, isAddressAllowed, type AccessTokens } from "./domain/index.js";
 
 export interface AuthenticatorDependencies {
   readonly accessTokens: AccessTokens;
@@ -56,7 +55,7 @@ export function createAuthenticator(deps: AuthenticatorDependencies): Authentica
     const at = now();
     if (stored.revokedAt !== null && stored.revokedAt.getTime() <= at) throw invalid("API_KEY_REVOKED", "the API key was revoked");
     if (stored.expiresAt !== null && stored.expiresAt.getTime() <= at) throw invalid("API_KEY_EXPIRED", "the API key has expired");
-    if (!isAddressAllowed(stored.allowedSources, context.values.get(peerAddressKey))) {
+    if (!isAddressAllowed(stored.allowedSources, context.values.get(clientKey).ip ?? undefined)) {
       throw new DomainError("permission-denied", "SOURCE_ADDRESS_NOT_ALLOWED", "the API key may not be used from this address");
     }
     const owner = await directory.user(stored.userId);

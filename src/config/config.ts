@@ -4,8 +4,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const RUN_MODES = ["development", "production"] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
-export const DATABASE_CLIENTS = ["sqlite", "postgres"] as const;
-export type DatabaseClient = (typeof DATABASE_CLIENTS)[number];
+export type DatabaseClient = "sqlite" | "postgres";
 
 /** libpq's sslmode values; see orm.ts for what each one means with node-postgres. */
 export const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;

@@ -1,4 +1,4 @@
-import { GENESIS_HASH, type AuditEntry } from "./audit-entry.js";
+import { auditContentOf, GENESIS_HASH, type AuditEntry } from "./audit-entry.js";
 import { computeAuditHash } from "./audit-hash.js";
 import { AuditLogEntry } from "./entities/audit-log-entry.entity.js";
 import type { EntityManager } from "./orm.js";
@@ -71,19 +71,7 @@ async function readEntries(em: EntityManager, fromRevision: number, count: numbe
     id: row.id,
     revision: row.revision,
     occurredAt: row.occurredAt,
-    actorUserId: row.actorUser?.id ?? null,
-    actorApiKeyId: row.actorApiKey?.id ?? null,
-    actorLabel: row.actorLabel,
-    action: row.action,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId ?? null,
-    environment: row.environment ?? null,
-    oldValue: row.oldValue ?? null,
-    newValue: row.newValue ?? null,
-    details: row.details ?? null,
-    ip: row.ip ?? null,
-    userAgent: row.userAgent ?? null,
-    requestId: row.requestId ?? null,
+    ...auditContentOf({ ...row, actorUserId: row.actorUser?.id, actorApiKeyId: row.actorApiKey?.id }),
     prevHash: row.prevHash,
     hash: row.hash,
   }));

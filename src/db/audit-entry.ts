@@ -22,3 +22,29 @@ export interface AuditEntry {
 
 /** What the first row of the chain records as its previous hash. */
 export const GENESIS_HASH = "0".repeat(64);
+
+/** What an audit row records about its event: the fields between its place in the chain and its hashes. */
+export type AuditContent = Omit<AuditEntry, "id" | "revision" | "occurredAt" | "prevHash" | "hash">;
+
+type AuditContentSource = Pick<AuditContent, "actorLabel" | "action" | "resourceType"> & {
+  readonly [K in Exclude<keyof AuditContent, "actorLabel" | "action" | "resourceType">]?: AuditContent[K] | null | undefined;
+};
+
+/** The content as stored and hashed: every field present, absent ones null. */
+export function auditContentOf(source: AuditContentSource): AuditContent {
+  return {
+    actorUserId: source.actorUserId ?? null,
+    actorApiKeyId: source.actorApiKeyId ?? null,
+    actorLabel: source.actorLabel,
+    action: source.action,
+    resourceType: source.resourceType,
+    resourceId: source.resourceId ?? null,
+    environment: source.environment ?? null,
+    oldValue: source.oldValue ?? null,
+    newValue: source.newValue ?? null,
+    details: source.details ?? null,
+    ip: source.ip ?? null,
+    userAgent: source.userAgent ?? null,
+    requestId: source.requestId ?? null,
+  };
+}

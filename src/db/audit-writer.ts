@@ -1,64 +1,57 @@
 import { randomUUID } from "node:crypto";
-import { GENESIS_HASH, type AuditEntry } from "./audit-entry.js";
+import { auditContentOf, GENESIS_HASH, type AuditEntry } from "./audit-entry.js";
 import { computeAuditHash } from "./audit-hash.js";
 import { AuditLogEntry } from "./entities/audit-log-entry.entity.js";
 import type { EntityManager } from "./orm.js";
 import { takeNextRevision } from "./revision.js";
 
-export interface AuditEventInput {
-  /** `<resource>.<verb>`, e.g. "setting.update", "auth.login.failed". */
-  action: string;
-  resourceType: string;
-  resourceId?: string | null;
-  environment?: string | null;
-  actorUserId?: string | null;
-  actorApiKeyId?: string | null;
+/** Who did it, from where: the fields every audit row of a call shares. */
+export interface AuditActor {
+  readonly actorUserId: string | null;
+  readonly actorApiKeyId: string | null;
   /** Shown to people, e.g. "user:alice", "api-key:wdn_3f9a", "system". */
-  actorLabel: string;
-  /** Stored as given: secrets must arrive as ciphertext or an HMAC. */
-  oldValue?: string | null;
-  newValue?: string | null;
-  details?: Record<string, unknown> | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  requestId?: string | null;
-  /** Defaults to now. */
-  occurredAt?: Date;
+  readonly actorLabel: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string | null;
 }
+
+/** What happened. */
+export interface AuditEvent {
+  /** `<resource>.<verb>`, e.g. "setting.update", "auth.login.failed". */
+  readonly action: string;
+  readonly resourceType: string;
+  readonly resourceId?: string | null;
+  readonly environment?: string | null;
+  /** Stored as given: secrets must arrive as ciphertext or an HMAC. */
+  readonly oldValue?: string | null;
+  readonly newValue?: string | null;
+  readonly details?: Record<string, unknown> | null;
+  /** Defaults to now. */
+  readonly occurredAt?: Date;
+}
+
+/** An event as appendAuditEvent takes it: actor fields left out are recorded as null. */
+export type AuditEventInput = AuditEvent & Partial<AuditActor> & Pick<AuditActor, "actorLabel">;
 
 /**
  * Appends one event to the audit chain, inside the caller's transaction, and returns it with the
  * revision it took. Every global revision is taken here, so each has exactly one audit row and the
  * chain is revisions 1..N without gaps. A change to a setting or flag stores the returned `revision`
- * on its row, in the same transaction:
- *
- *   await em.transactional(async (em) => {
- *     const { revision } = await appendAuditEvent(em, { action: "setting.update", ... });
- *     setting.revision = revision;
- *   });
+ * on its row, in the same transaction (features reach this through `Transaction.audit`).
  *
  * The row is inserted at once (not left for flush), so it never depends on the caller's flush order.
  */
 export async function appendAuditEvent(em: EntityManager, event: AuditEventInput): Promise<AuditEntry> {
   const revision = await takeNextRevision(em);
+  const content = auditContentOf(event);
   const unhashed: Omit<AuditEntry, "hash"> = {
     id: randomUUID(),
     revision,
     occurredAt: event.occurredAt ?? new Date(),
-    actorUserId: event.actorUserId ?? null,
-    actorApiKeyId: event.actorApiKeyId ?? null,
-    actorLabel: event.actorLabel,
-    action: event.action,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId ?? null,
-    environment: event.environment ?? null,
-    oldValue: event.oldValue ?? null,
-    newValue: event.newValue ?? null,
+    ...content,
     // Stored and hashed in the form it will read back in: what JSON keeps of it.
-    details: event.details == null ? null : JSON.parse(JSON.stringify(event.details)),
-    ip: event.ip ?? null,
-    userAgent: event.userAgent ?? null,
-    requestId: event.requestId ?? null,
+    details: content.details === null ? null : JSON.parse(JSON.stringify(content.details)),
     prevHash: await previousHash(em, revision),
   };
   const entry: AuditEntry = { ...unhashed, hash: computeAuditHash(unhashed) };

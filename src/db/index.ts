@@ -7,7 +7,7 @@ export {
   type AuditChainVerification,
   type VerifyAuditChainOptions,
 } from "./audit-chain-verifier.js";
-export { appendAuditEvent, type AuditEventInput } from "./audit-writer.js";
+export { appendAuditEvent, type AuditActor, type AuditEvent, type AuditEventInput } from "./audit-writer.js";
 export * from "./entities/index.js";
 export { createChangeNotifier } from "./change-notifier.js";
 export type { ChangeNotifier } from "./change-notifier.js";
@@ -29,3 +29,4 @@ export {
   type Page,
   type PageTokenOptions,
 } from "./pagination.js";
+export { createUnitOfWork, type Transaction, type UnitOfWork, type WriteOptions } from "./unit-of-work.js";

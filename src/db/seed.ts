@@ -4,6 +4,7 @@ import { Permission } from "./entities/permission.entity.js";
 import { RolePermission } from "./entities/role-permission.entity.js";
 import { Role } from "./entities/role.entity.js";
 import type { EntityManager } from "./orm.js";
+import { createUnitOfWork } from "./unit-of-work.js";
 
 const READ_ONLY = { disableIdentityMap: true } as const;
 
@@ -19,7 +20,7 @@ export interface SeedResult {
  * are ON CONFLICT DO NOTHING, in a fixed order, so instances seeding at once neither fail nor deadlock.
  */
 export async function seedAccessControl(em: EntityManager): Promise<SeedResult> {
-  return em.transactional(async (tx) => {
+  return createUnitOfWork(() => em).write(async ({ em: tx }) => {
     const now = new Date();
     const permissionsCreated = await tx
       .createQueryBuilder(Permission)

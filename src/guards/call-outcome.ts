@@ -5,7 +5,11 @@ import { observeStream, type Next } from "./guard.js";
 /** The gRPC status name of a finished call, e.g. "OK", "PERMISSION_DENIED". */
 export function statusName(error: unknown): string {
   if (error === undefined) return "OK";
-  const code = error instanceof ConnectError ? error.code : Code.Internal;
+  return codeName(error instanceof ConnectError ? error.code : Code.Internal);
+}
+
+/** A code's canonical gRPC name, e.g. Code.PermissionDenied -> "PERMISSION_DENIED". */
+export function codeName(code: Code): string {
   return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 

@@ -1,9 +1,10 @@
-import type { MikroORM } from "@mikro-orm/core";
 import type { Logger } from "pino";
+import type { ChangeNotifier, Orm } from "../db/index.js";
 import type { Registry } from "prom-client";
 import type { ForeignServiceRules } from "./access-rule.js";
 import { createAuthenticateGuard, type Authenticator } from "./authenticate.js";
 import { createAuthorizeGuard } from "./authorize.js";
+import { createClientInfoGuard } from "./client-info.js";
 import type { Guard } from "./guard.js";
 import { createLogCallsGuard } from "./log-calls.js";
 import { createMapErrorsGuard } from "./map-errors.js";
@@ -18,7 +19,8 @@ export interface GuardChainDependencies {
   readonly metrics: Registry;
   readonly authenticate: Authenticator;
   readonly foreignRules: ForeignServiceRules;
-  readonly orm: MikroORM;
+  readonly orm: Orm;
+  readonly notifier: ChangeNotifier;
   readonly rateLimiters: RateLimiters;
 }
 
@@ -31,12 +33,13 @@ export interface GuardChainDependencies {
 export function createGuardChain(deps: GuardChainDependencies): Guard[] {
   return [
     createRequestIdGuard(),
+    createClientInfoGuard(),
     createLogCallsGuard(deps.logger),
     createRecordMetricsGuard(deps.metrics),
     createMapErrorsGuard(deps.logger),
     createAuthenticateGuard(deps.authenticate, deps.foreignRules),
     createAuthorizeGuard(deps.foreignRules),
     createRateLimitGuard(deps.rateLimiters),
-    createUnitOfWorkGuard(deps.orm),
+    createUnitOfWorkGuard(deps.orm, deps.notifier),
   ];
 }

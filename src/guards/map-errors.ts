@@ -7,6 +7,7 @@ import {
   RetryInfoSchema,
 } from "../../gen/google/rpc/error_details_pb.js";
 import { DomainError, type DomainErrorKind } from "../errors/index.js";
+import { codeName } from "./call-outcome.js";
 import { requestIdKey } from "./context-keys.js";
 import type { Guard } from "./guard.js";
 
@@ -96,7 +97,7 @@ function fromDomainError(error: DomainError): ConnectError {
 
 function withErrorInfo(error: ConnectError): ConnectError {
   if (error.findDetails(ErrorInfoSchema).length === 0) {
-    error.details.push(errorInfo(Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()));
+    error.details.push(errorInfo(codeName(error.code)));
   }
   return error;
 }

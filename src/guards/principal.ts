@@ -1,5 +1,8 @@
 /** Who is calling. Set by the authenticate guard; read by handlers through `principalKey`. */
-export type Principal = AnonymousPrincipal | UserPrincipal | ApiKeyPrincipal;
+export type Principal = AnonymousPrincipal | UserPrincipal | ApiKeyPrincipal | SystemPrincipal;
+
+/** A principal that is somebody (or something): what use cases that change things act for. */
+export type Caller = UserPrincipal | ApiKeyPrincipal | SystemPrincipal;
 
 export interface AnonymousPrincipal {
   readonly kind: "anonymous";
@@ -25,6 +28,17 @@ export interface ApiKeyPrincipal {
   readonly rateLimitPerHour?: number;
 }
 
+/**
+ * Warden itself, acting outside any call: the `warden` commands and the first-start bootstrap.
+ * It holds every permission it is given (all of them); it never arrives through a listener.
+ */
+export interface SystemPrincipal {
+  readonly kind: "system";
+  /** Shown in audit rows, e.g. "system". */
+  readonly label: string;
+  readonly permissions: ReadonlySet<string>;
+}
+
 export const ANONYMOUS: AnonymousPrincipal = { kind: "anonymous" };
 
 /** A short, secret-free description for logs and audit rows. */
@@ -36,5 +50,7 @@ export function describePrincipal(principal: Principal): string {
       return `user:${principal.username}`;
     case "api-key":
       return `api-key:${principal.apiKeyId}(${principal.username})`;
+    case "system":
+      return principal.label;
   }
 }

@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { generate as generateTotp } from "otplib";
 import { AuthService } from "../../gen/warden/auth/v1/auth_service_pb.js";
-import { createPasswordPolicy, type PasswordPolicy } from "../../src/auth/domain/index.js";
-import { createAccount } from "../../src/auth/index.js";
-import type { EntityManager } from "../../src/db/index.js";
+import { createAccount, createAccountDependencies, type AccountDependencies } from "../../src/auth/index.js";
+import { createUnitOfWork } from "../../src/db/index.js";
 import type { GrpcClient } from "../../src/transport/index.js";
 import type { Dialect } from "./database.js";
 import { startWarden, type TestWarden } from "./warden.js";
@@ -42,24 +41,27 @@ export interface NewIdentity {
 }
 
 let counter = 0;
-// Building the policy loads dictionaries (~0.1-0.4 s): once per test file.
-let passwordPolicy: PasswordPolicy | undefined;
+// Building the password policy loads dictionaries (~0.1-0.4 s): once per test file (and iteration count).
+const accountDependencies = new Map<number, Promise<AccountDependencies>>();
 
-/** A user with roles, written through the database the way `warden create-admin` writes one. */
+function accountDependenciesFor(passwordIterations: number): Promise<AccountDependencies> {
+  let deps = accountDependencies.get(passwordIterations);
+  if (deps === undefined) {
+    deps = createAccountDependencies(passwordIterations);
+    accountDependencies.set(passwordIterations, deps);
+  }
+  return deps;
+}
+
+/** A user with roles, created the way `warden create-admin` creates one (the CreateUser use case, as the system). */
 export async function createUserWithRoles(warden: TestWarden, identity: NewIdentity): Promise<Identity> {
   counter += 1;
   const username = identity.username ?? `user${counter}-${randomBytes(3).toString("hex")}`;
   const email = identity.email ?? `${username.toLowerCase()}@example.test`;
   const password = identity.password ?? strongPassword();
-  const { userId } = await createAccount(warden.server.orm.em.fork() as EntityManager, {
-    username,
-    email,
-    password,
-    roles: identity.roles,
-    passwordIterations: warden.config.security.passwordIterations,
-    passwordPolicy: (passwordPolicy ??= createPasswordPolicy()),
-    actorLabel: "test",
-  });
+  const deps = await accountDependenciesFor(warden.config.security.passwordIterations);
+  const uow = createUnitOfWork(() => warden.server.orm.em.fork());
+  const { userId } = await createAccount(deps, uow, { username, email, password, roles: identity.roles }, "test");
   return { userId, username, email, password };
 }
 

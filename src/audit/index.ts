@@ -1,2 +1,0 @@
-export { auditActorOf } from "./audit-actor.js";
-export type { AuditActor } from "./audit-actor.js";
