@@ -7,7 +7,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { createAccount, createAccountDependencies } from "../src/auth/index.js";
 import { loadConfig } from "../src/config/index.js";
 import { createUnitOfWork, type EntityManager } from "../src/db/index.js";
-import { createLogger } from "../src/observability/logger.js";
+import { createLogger } from "../src/observability/index.js";
 import { startServer } from "../src/server.js";
 import { startFloorServer } from "./floor-server.js";
 

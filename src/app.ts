@@ -14,7 +14,7 @@ import type { KeyRing } from "./crypto/index.js";
 import type { ChangeNotifier, Orm } from "./db/index.js";
 import { applyGuards, createGuardChain, PUBLIC_RULE, type Guard, type RateLimiters } from "./guards/index.js";
 import { createAuthModule } from "./auth/index.js";
-import { createMetricsRegistry } from "./observability/metrics.js";
+import { createMetricsRegistry } from "./observability/index.js";
 import { createHealthService, ServingStatus, type HealthService, type HttpRoute, type RegisteredService } from "./transport/index.js";
 import { createHttpRoutes } from "./http-routes.js";
 

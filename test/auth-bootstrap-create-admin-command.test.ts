@@ -1,40 +1,22 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { loadConfig } from "../src/config/index.js";
 import { AuditLogEntry, type EntityManager } from "../src/db/index.js";
+import { runCliCommand, type CliOutcome } from "./support/cli.js";
 import type { TestDatabase } from "./support/database.js";
 import { grpcFailure } from "./support/grpc-failure.js";
 import { FAST_AUTH_ENV, loginAs, strongPassword } from "./support/identities.js";
 import { startWarden } from "./support/warden.js";
 
-const execFileAsync = promisify(execFile);
-
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let directory: string;
 let database: TestDatabase;
 
-/** `node bin/warden.js create-admin ...` on the test's SQLite file; stdin is a pipe, not a terminal. */
-async function createAdminCommand(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", ["bin/warden.js", "create-admin", ...args], {
-      env: { PATH: process.env["PATH"] ?? "", DATABASE_FILENAME: join(directory, "data.db"), ...FAST_AUTH_ENV, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** `warden create-admin ...` on the test's SQLite file; stdin is a pipe, not a terminal. */
+function createAdminCommand(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return runCliCommand(["create-admin", ...args], { DATABASE_FILENAME: join(directory, "data.db"), ...FAST_AUTH_ENV, ...env });
 }
 
 beforeAll(async () => {
@@ -47,7 +29,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(directory, { recursive: true, force: true }));
 
-// Each command is a fresh process that compiles the TypeScript sources: seconds, not milliseconds.
 describe("warden create-admin", { timeout: 90_000 }, () => {
   const givenPassword = strongPassword();
   let generatedPassword = "";

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { generateKeySpec } from "../src/crypto/index.js";
 import { createGrpcClient } from "../src/transport/index.js";
+import { startCli } from "./support/cli.js";
 import { grpcFailure } from "./support/grpc-failure.js";
 import { FAST_AUTH_ENV } from "./support/identities.js";
 
@@ -18,45 +18,34 @@ interface Served {
 
 let directory: string;
 
-/** `node bin/warden.js serve` (what `npm start` runs) on ports 0; resolves once it is serving. */
+/** `warden serve` (what `npm start` runs) in-process on ports 0; resolves once it is serving. */
 async function serve(env: Record<string, string>, dataDirectory = directory): Promise<Served> {
-  const child: ChildProcess = spawn("node", ["bin/warden.js", "serve"], {
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      HTTP_PORT: "0",
-      DATABASE_FILENAME: join(dataDirectory, "data.db"),
-      WARDEN_DATA_DIR: dataDirectory,
-      ...FAST_AUTH_ENV,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const run = startCli(["serve"], {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    HTTP_PORT: "0",
+    DATABASE_FILENAME: join(dataDirectory, "data.db"),
+    WARDEN_DATA_DIR: dataDirectory,
+    ...FAST_AUTH_ENV,
+    ...env,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const grpcPort = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not serving after 60 s; stderr: ${stderr}`)), 60_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-      const match = /"grpcPort":(\d+).*"msg":"warden is serving"/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`warden exited with ${code}; stderr: ${stderr}`)));
-  });
+  let exited = false;
+  void run.outcome.finally(() => (exited = true));
+  let match: RegExpExecArray | null = null;
+  for (let waited = 0; match === null; waited += 50) {
+    if (exited || waited > 60_000) throw new Error(`not serving; stderr: ${run.printed().stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    match = /"grpcPort":(\d+).*"msg":"warden is serving"/.exec(run.printed().log);
+  }
   return {
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    grpcAddress: `127.0.0.1:${match[1]}`,
+    // The JSON log goes to stdout in the process.
+    stdout: () => run.printed().log + run.printed().stdout,
+    stderr: () => run.printed().stderr,
+    async stop() {
+      run.stop();
+      await run.outcome;
+    },
   };
 }
 

@@ -1,31 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliCommand as warden } from "./support/cli.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
-
-const execFileAsync = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function warden(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await execFileAsync("node", ["bin/warden.js", ...args], {
-      env: { PATH: process.env["PATH"] ?? "", ...env },
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 let directory: string;
 beforeAll(async () => {
@@ -86,6 +65,8 @@ describe("warden healthcheck", () => {
   });
 });
 
+// The one case run through the bin in a process of its own: it proves `warden` starts as a
+// command and a real SIGTERM stops it; everything else runs the same commands in-process.
 it("serve stops cleanly on SIGTERM", async () => {
   const child = spawn("node", ["bin/warden.js", "serve"], {
     env: {

@@ -9,7 +9,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createChangeNotifier } from "../src/db/index.js";
 import { applyGuards, createGuardChain, createRateLimiters } from "../src/guards/index.js";
-import { createLogger } from "../src/observability/logger.js";
+import { createLogger } from "../src/observability/index.js";
 import {
   createGrpcClient,
   readErrorDetails,

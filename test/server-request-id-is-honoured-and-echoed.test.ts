@@ -1,6 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { startWarden, type TestWarden } from "./support/warden.js";
 
 let warden: TestWarden;
@@ -47,5 +46,10 @@ it("echoes the id on the HTTP listener too", async () => {
   expect(response.status).toBe(200);
   expect(response.headers.get("x-request-id")).toBe("http-req-1");
   expect(await response.json()).toEqual({ status: "SERVING" });
-  expect(Health.typeName).toBe("grpc.health.v1.Health");
+  const unnamed = await fetch(`${warden.httpUrl}/grpc.health.v1.Health/Check`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  expect(unnamed.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 });

@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/index.js";
-import { createLogger } from "../observability/logger.js";
+import { createLogger } from "../observability/index.js";
 import { startServer } from "../server.js";
 import type { CliIo } from "./io.js";
 

@@ -6,7 +6,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { loadConfig, type Config } from "../../src/config/index.js";
-import { createLogger } from "../../src/observability/logger.js";
+import { createLogger } from "../../src/observability/index.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 import { createGrpcClient, type GrpcClient } from "../../src/transport/index.js";
 import { createTestDatabase, type Dialect, type TestDatabase } from "./database.js";

@@ -1,0 +1,2 @@
+export { createLogger, type LogLevel } from "./logger.js";
+export { createMetricsRegistry } from "./metrics.js";
