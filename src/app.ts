@@ -1,6 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { Service as FlagdEvaluationService } from "../gen/flagd/evaluation/v1/evaluation_pb.js";
 import { FlagSyncService } from "../gen/flagd/sync/v1/sync_pb.js";
@@ -9,23 +8,14 @@ import { AuditService } from "../gen/warden/audit/v1/audit_service_pb.js";
 import { AuthService } from "../gen/warden/auth/v1/auth_service_pb.js";
 import { FlagService } from "../gen/warden/flags/v1/flag_service_pb.js";
 import { SettingsService } from "../gen/warden/settings/v1/settings_service_pb.js";
-import type { Config } from "./config/index.js";
-import type { KeyRing } from "./crypto/index.js";
-import type { ChangeNotifier, Orm } from "./db/index.js";
-import { applyGuards, createGuardChain, PUBLIC_RULE, type Guard, type RateLimiters } from "./guards/index.js";
-import { createAuthModule } from "./auth/index.js";
+import { applyGuards, createGuardChain, PUBLIC_RULE, type Guard } from "./guards/index.js";
+import { createAuthModule, type AuthModuleDependencies } from "./auth/index.js";
 import { createMetricsRegistry } from "./observability/index.js";
 import { createHealthService, ServingStatus, type HealthService, type HttpRoute, type RegisteredService } from "./transport/index.js";
 import { createHttpRoutes } from "./http-routes.js";
 
-export interface AppDependencies {
-  readonly config: Config;
-  readonly orm: Orm;
-  readonly logger: Logger;
-  readonly keyRing: KeyRing;
-  readonly notifier: ChangeNotifier;
-  readonly rateLimiters: RateLimiters;
-}
+/** What the app is built from: the features need nothing more than auth does, yet. */
+export type AppDependencies = AuthModuleDependencies;
 
 export interface App {
   /** Every service, guarded, as both listeners serve them. */

@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { consumeRecoveryCode, generateRecoveryCodes, hashRecoveryCode } from "../src/auth/domain/index.js";
+import { consumeRecoveryCode as consumeWith, generateRecoveryCodes, normalizeRecoveryCode } from "../src/auth/domain/index.js";
+import { constantTimeEqual, hashSecret } from "../src/crypto/index.js";
 
 const hmacKey = randomBytes(32);
+
+/** Codes stored as the keyed hash of their normalized form, as the auth use cases store them. */
+const hashRecoveryCode = (code: string, key: Uint8Array): string => hashSecret(normalizeRecoveryCode(code), key);
+const consumeRecoveryCode = (code: string, stored: readonly string[], key: Uint8Array) =>
+  consumeWith(code, stored, (normalized, hash) => constantTimeEqual(hashSecret(normalized, key), hash));
 const CODE_FORM = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/;
 
 describe("recovery codes", () => {

@@ -12,6 +12,7 @@ import { createAuthenticator } from "./authenticator.js";
 import { createAccessTokens, createPasswordPolicy, createTotp, deriveTokenSigningKeys } from "./domain/index.js";
 import { createAuthService } from "./handlers/auth-service.js";
 import { createPasswords } from "./passwords.js";
+
 export interface AuthModuleDependencies {
   readonly config: Config;
   readonly orm: Orm;

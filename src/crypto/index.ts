@@ -10,7 +10,6 @@ export { generateKeySpec, KeyRing, parseKeySpec } from "./key-ring.js";
 export type { VersionedKey } from "./key-ring.js";
 export {
   DEFAULT_PASSWORD_ITERATIONS,
-  dummyPasswordVerify,
   hashPassword,
   LEGACY_PASSWORD_ITERATIONS,
   passwordNeedsRehash,

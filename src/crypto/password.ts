@@ -42,18 +42,6 @@ export function passwordNeedsRehash(stored: string, iterations = DEFAULT_PASSWOR
   return parsed === undefined || parsed.form !== "phc" || parsed.iterations < iterations;
 }
 
-// Random salt and hash: no password matches it, yet verifying against it costs a real verify.
-const UNMATCHABLE_HASH = formatPhcPasswordHash(
-  DEFAULT_PASSWORD_ITERATIONS,
-  randomBytes(SALT_BYTES),
-  randomBytes(PASSWORD_HASH_BYTES),
-);
-
-/** Spends the time of a real verify, so a login for an unknown user cannot be told apart by timing. */
-export async function dummyPasswordVerify(password: string): Promise<void> {
-  await verifyPassword(password, UNMATCHABLE_HASH);
-}
-
 function utf8(text: string): Uint8Array {
   return Buffer.from(text, "utf8");
 }

@@ -14,9 +14,7 @@ export type { PasswordOwner, PasswordPolicy } from "./password-policy.js";
 export { apiKeyPermissions, effectivePermissions, ungrantablePermissions } from "./permission-set.js";
 export {
   consumeRecoveryCode,
-  consumeRecoveryCodeWith,
   generateRecoveryCodes,
-  hashRecoveryCode,
   normalizeRecoveryCode,
 } from "./recovery-codes.js";
 export { deriveTokenSigningKeys } from "./token-signing-keys.js";

@@ -1,5 +1,4 @@
 import { randomInt } from "node:crypto";
-import { constantTimeEqual, hashSecret } from "../../crypto/index.js";
 
 // Crockford's base32: no i, l, o or u, and normalization reads i/l as 1 and o as 0, so a code
 // copied by hand still matches. 12 symbols of 5 bits = 60 bits per code.
@@ -17,39 +16,13 @@ export function generateRecoveryCodes(count = DEFAULT_COUNT): string[] {
   return Array.from({ length: count }, generateRecoveryCode);
 }
 
-/** The keyed hash under which a code is stored; insensitive to case, dashes and spaces. */
-export function hashRecoveryCode(code: string, hmacKey: Uint8Array): string {
-  return hashSecret(normalizeRecoveryCode(code), hmacKey);
-}
-
 /**
- * Finds `code` among the stored hashes. On a match returns the hashes left once it is used up;
- * undefined when it matches none. Every stored hash is compared, in constant time.
+ * Finds `code` among the stored hashes of codes. `matches(normalizedCode, stored)` compares one
+ * stored hash (a keyed hash the caller computes, e.g. a versioned SecretHasher that survives key
+ * rotation); it is called for every stored hash, so the time spent does not reveal which one
+ * matched. On a match returns the hashes left once the code is used up; undefined otherwise.
  */
-export function consumeRecoveryCode(
-  code: string,
-  storedHashes: readonly string[],
-  hmacKey: Uint8Array,
-): { remaining: string[] } | undefined {
-  const normalized = normalizeRecoveryCode(code);
-  if (!NORMALIZED_FORM.test(normalized)) return undefined;
-  const candidate = hashSecret(normalized, hmacKey);
-  let matchIndex = -1;
-  storedHashes.forEach((stored, index) => {
-    if (constantTimeEqual(candidate, stored) && matchIndex === -1) matchIndex = index;
-  });
-  if (matchIndex === -1) return undefined;
-  return { remaining: storedHashes.filter((_, index) => index !== matchIndex) };
-}
-
-/**
- * The same as consumeRecoveryCode, for codes stored under a keyed hash the caller computes (e.g. a
- * versioned SecretHasher that survives key rotation): `matches(normalizedCode, stored)` compares
- * one stored hash; it is called for every stored hash, so the time spent does not reveal which
- * one matched.
- */
-export function consumeRecoveryCodeWith(
-  code: string,
+export function consumeRecoveryCode(  code: string,
   storedHashes: readonly string[],
   matches: (normalizedCode: string, storedHash: string) => boolean,
 ): { remaining: string[] } | undefined {

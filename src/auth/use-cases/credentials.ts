@@ -4,7 +4,7 @@ import type { Actor, Caller, UserPrincipal } from "../../guards/index.js";
 import { totpSecretAad, type AuthDependencies } from "../auth-dependencies.js";
 import {
   checkSecretLength,
-  consumeRecoveryCodeWith,
+  consumeRecoveryCode,
   generateRecoveryCodes,
   isTotpCodeForm,
   normalizeRecoveryCode,
@@ -199,7 +199,7 @@ async function proveForDisabling(
     return { kind: "totp", step: verification.step };
   }
   checkSecretLength("code", code);
-  const matched = consumeRecoveryCodeWith(code, user.recoveryCodes, (normalized, stored) =>
+  const matched = consumeRecoveryCode(code, user.recoveryCodes, (normalized, stored) =>
     deps.recoveryCodeHasher.verify(normalized, stored),
   );
   if (matched === undefined) throw invalidTotpCode("code");

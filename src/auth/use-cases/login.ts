@@ -6,7 +6,7 @@ import { actingAs, type Actor, type UserPrincipal } from "../../guards/index.js"
 import { publishAccessChanges } from "../access-events.js";
 import { totpSecretAad, type AuthDependencies } from "../auth-dependencies.js";
 import {
-  consumeRecoveryCodeWith,
+  consumeRecoveryCode,
   isLocked,
   lockoutAfterFailure,
   validateLoginRequest,
@@ -195,7 +195,7 @@ async function checkSecondFactor(
     return "totp";
   }
   if (request.recoveryCode !== "") {
-    const used = consumeRecoveryCodeWith(request.recoveryCode, state.recoveryCodes, (code, stored) =>
+    const used = consumeRecoveryCode(request.recoveryCode, state.recoveryCodes, (code, stored) =>
       deps.recoveryCodeHasher.verify(code, stored),
     );
     if (used === undefined) throw new LoginRefused("bad_recovery_code", true);
