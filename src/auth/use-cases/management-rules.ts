@@ -19,6 +19,16 @@ export function assertCanGrant(caller: Caller, requested: Iterable<string>): voi
   }
 }
 
+/** Nobody takes away (from a user or a role) a permission they do not hold: what you could not give. */
+export function assertCanRevoke(caller: Caller, permissions: Iterable<string>): void {
+  const missing = ungrantablePermissions(caller.permissions, permissions);
+  if (missing.length > 0) {
+    throw new DomainError("permission-denied", "CANNOT_REVOKE_UNHELD_PERMISSIONS", "cannot take away permissions you do not hold", {
+      metadata: { permissions: missing.join(",") },
+    });
+  }
+}
+
 /**
  * A caller acts on another user (edits, locks, deactivates, resets, revokes their sessions) only
  * when holding every permission that user holds: a MANAGER cannot lock an ADMIN.

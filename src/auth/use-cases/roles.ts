@@ -21,7 +21,7 @@ import {
   permissionNamesOfRole,
   replaceRolePermissions,
 } from "../repositories/role-repository.js";
-import { assertCanGrant, requireRole, versionConflict } from "./management-rules.js";
+import { assertCanGrant, assertCanRevoke, requireRole, versionConflict } from "./management-rules.js";
 
 /**
  * Roles and the permission catalogue. Custom roles are created, changed and deleted under
@@ -117,8 +117,9 @@ export async function updateRole(uow: UnitOfWork, actor: Actor<Caller>, input: R
     const after = permissions?.map((permission) => permission.name).sort() ?? before;
     const added = after.filter((permission) => !before.includes(permission));
     const removed = before.filter((permission) => !after.includes(permission));
-    // Only what is added must be held: permissions the role already has may stay or go.
+    // What the caller could not give, the caller cannot take away either.
     assertCanGrant(actor.principal, added);
+    assertCanRevoke(actor.principal, removed);
     const description = input.description ?? role.description;
     if (added.length === 0 && removed.length === 0 && description === role.description) return { role, permissions: before };
 

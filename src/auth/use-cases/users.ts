@@ -13,7 +13,7 @@ import {
   roleNamesByUser,
   roleNamesOf,
 } from "../repositories/user-repository.js";
-import { ADMIN_ROLE, assertCanGrant, assertMayManage, assertNotLastActiveAdmin, requireRole, requireUser, versionConflict } from "./management-rules.js";
+import { ADMIN_ROLE, assertCanGrant, assertCanRevoke, assertMayManage, assertNotLastActiveAdmin, requireRole, requireUser, versionConflict } from "./management-rules.js";
 import { revokeSessions } from "./session-revocation.js";
 
 /**
@@ -277,12 +277,7 @@ export async function assignRole(uow: UnitOfWork, actor: Actor<Caller>, input: R
 
 export async function revokeRole(uow: UnitOfWork, actor: Actor<Caller>, input: RoleAssignment): Promise<UserWithRoles> {
   return changeRoleAssignment(uow, actor, input, "user.role.revoked", async (tx, user, role) => {
-    const missing = (await permissionNamesOfRole(tx.em, role.id)).filter((permission) => !actor.principal.permissions.has(permission));
-    if (missing.length > 0) {
-      throw new DomainError("permission-denied", "CANNOT_REVOKE_UNHELD_PERMISSIONS", "cannot revoke a role with permissions you do not hold", {
-        metadata: { permissions: missing.join(",") },
-      });
-    }
+    assertCanRevoke(actor.principal, await permissionNamesOfRole(tx.em, role.id));
     const assignment = await findAssignment(tx.em, user.id, role.id);
     if (assignment === null) return undefined;
     return async () => {
