@@ -1,5 +1,7 @@
 import {
+  DeadlockException,
   ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
   OptimisticLockError,
   UniqueConstraintViolationException,
 } from "@mikro-orm/core";
@@ -60,37 +62,50 @@ export function createUnitOfWork(fork: () => EntityManager, notifier?: ChangeNot
       return forked();
     },
     async write(work, options = {}) {
-      const root = forked();
-      const announceInTransaction = isPostgres(root);
-      const announcements: Array<[channel: string, payload: string]> = [];
-      const localActions: Array<() => void> = [];
-      let result;
-      try {
-        result = await root.transactional((em) =>
-          work({
-            em,
-            audit: (actor, event) => appendAuditEvent(em, { ...actor, ...event }),
-            async publish(channel, payload) {
-              if (announceInTransaction) await em.execute("select pg_notify(?, ?)", [channel, payload]);
-              else announcements.push([channel, payload]);
-            },
-            afterCommit: (action) => void localActions.push(action),
-          }),
-        );
-      } catch (error) {
-        throw translateWriteError(error, options);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runOnce(forked(), work, notifier);
+        } catch (error) {
+          // The database chose this transaction as a deadlock's (or a serialization conflict's)
+          // victim and rolled it back: running it again is what it asks for.
+          if (error instanceof DeadlockException && attempt < MAX_ATTEMPTS) continue;
+          throw translateWriteError(error, options);
+        }
       }
-      for (const action of localActions) action();
-      for (const [channel, payload] of announcements) {
-        // Committed either way; a failed in-process announcement has no one to tell.
-        await notifier?.publish(channel, payload).catch(() => undefined);
-      }
-      return result;
     },
   };
 }
 
+/** Attempts of a transaction the database aborted as a deadlock victim, before answering ABORTED. */
+const MAX_ATTEMPTS = 3;
+
+async function runOnce<T>(root: EntityManager, work: (tx: Transaction) => Promise<T>, notifier: ChangeNotifier | undefined): Promise<T> {
+  const announceInTransaction = isPostgres(root);
+  const announcements: Array<[channel: string, payload: string]> = [];
+  const localActions: Array<() => void> = [];
+  const result = await root.transactional((em) =>
+    work({
+      em,
+      audit: (actor, event) => appendAuditEvent(em, { ...actor, ...event }),
+      async publish(channel, payload) {
+        if (announceInTransaction) await em.execute("select pg_notify(?, ?)", [channel, payload]);
+        else announcements.push([channel, payload]);
+      },
+      afterCommit: (action) => void localActions.push(action),
+    }),
+  );
+  for (const action of localActions) action();
+  for (const [channel, payload] of announcements) {
+    // Committed either way; a failed in-process announcement has no one to tell.
+    await notifier?.publish(channel, payload).catch(() => undefined);
+  }
+  return result;
+}
+
 function translateWriteError(error: unknown, options: WriteOptions): unknown {
+  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return new DomainError("version-conflict", "CONCURRENT_CHANGE", "conflicted with concurrent changes; retry");
+  }
   if (error instanceof OptimisticLockError) {
     return new DomainError("version-conflict", "CONCURRENT_CHANGE", "changed concurrently; reload and retry");
   }
