@@ -4,7 +4,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { AuthService, WhoAmIResponseSchema } from "../../../gen/warden/auth/v1/auth_service_pb.js";
 import { actorOf, unitOfWorkOf, userActorOf } from "../../guards/index.js";
 import type { AuthDependencies } from "../auth-dependencies.js";
-import { login, logout, refresh, whoAmI, type CallerIdentity } from "../use-cases/login.js";
+import { login, logout, refresh, whoAmI, type CallerIdentity, type RefreshResult } from "../use-cases/login.js";
 import { toApiKeyMessage, toUserMessage } from "./proto-mappers.js";
 
 type LoginHandlers = Pick<ServiceImpl<typeof AuthService>, "login" | "refresh" | "logout" | "whoAmI" | "getJwks">;
@@ -13,29 +13,25 @@ export function createLoginHandlers(deps: AuthDependencies): LoginHandlers {
   return {
     async login(request, context) {
       const result = await login(deps, unitOfWorkOf(context), actorOf(context), request);
-      return {
-        accessToken: result.accessToken.token,
-        refreshToken: result.refreshToken,
-        accessTokenExpiresAt: timestampFromDate(result.accessToken.expiresAt),
-        sessionId: result.sessionId,
-        user: toUserMessage(result.user, result.roles, result.at),
-      };
+      return { ...tokensReply(result), user: toUserMessage(result.user, result.roles, result.at) };
     },
-    async refresh(request, context) {
-      const result = await refresh(deps, unitOfWorkOf(context), actorOf(context), request);
-      return {
-        accessToken: result.accessToken.token,
-        refreshToken: result.refreshToken,
-        accessTokenExpiresAt: timestampFromDate(result.accessToken.expiresAt),
-        sessionId: result.sessionId,
-      };
-    },
+    refresh: async (request, context) => tokensReply(await refresh(deps, unitOfWorkOf(context), actorOf(context), request)),
     async logout(_request, context) {
       await logout(deps, unitOfWorkOf(context), userActorOf(context));
       return {};
     },
     whoAmI: async (_request, context) => toWhoAmIResponse(await whoAmI(unitOfWorkOf(context), actorOf(context))),
     getJwks: () => ({ jwksJson: JSON.stringify(deps.signingKeys.jwks()) }),
+  };
+}
+
+/** The tokens of a new or refreshed session, as Login and Refresh answer them. */
+function tokensReply(result: RefreshResult) {
+  return {
+    accessToken: result.accessToken.token,
+    refreshToken: result.refreshToken,
+    accessTokenExpiresAt: timestampFromDate(result.accessToken.expiresAt),
+    sessionId: result.sessionId,
   };
 }
 

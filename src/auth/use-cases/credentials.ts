@@ -19,7 +19,7 @@ import {
 } from "../repositories/credential-repository.js";
 import type { SessionRevocationReason } from "../repositories/session-repository.js";
 import { findUserById } from "../repositories/user-repository.js";
-import { assertMayManage, requireUser } from "./management-rules.js";
+import { requireManageableUser } from "./management-rules.js";
 import { revokeSessionsAudited } from "./session-revocation.js";
 
 /**
@@ -214,8 +214,7 @@ export async function resetUserTotp(
   input: { readonly userId: string },
 ): Promise<void> {
   const userId = requireId("user_id", input.userId);
-  const user = await requireUser(uow.em, userId);
-  await assertMayManage(uow.em, actor.principal, userId);
+  const user = await requireManageableUser(uow.em, actor.principal, userId);
   if (!user.totpEnabled && user.totpSecret == null) return;
   const { principal } = actor;
   const now = new Date();

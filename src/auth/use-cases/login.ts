@@ -44,10 +44,7 @@ type LoginDependencies = Pick<
   "config" | "rateLimiters" | "accessTokens" | "passwords" | "refreshTokenHasher" | "recoveryCodeHasher" | "totp" | "cipher"
 >;
 
-export interface LoginResult {
-  readonly accessToken: IssuedAccessToken;
-  readonly refreshToken: string;
-  readonly sessionId: string;
+export interface LoginResult extends RefreshResult {
   /** The user as of this login, with their role names. */
   readonly user: User;
   readonly roles: readonly string[];

@@ -63,6 +63,13 @@ export async function requireUser(em: EntityManager, id: string): Promise<User> 
   return user;
 }
 
+/** The user of the id, or NOT_FOUND, when the caller may manage them (see assertMayManage). */
+export async function requireManageableUser(em: EntityManager, caller: Caller, id: string): Promise<User> {
+  const user = await requireUser(em, id);
+  await assertMayManage(em, caller, id);
+  return user;
+}
+
 /** The role of the name, or NOT_FOUND. */
 export async function requireRole(em: EntityManager, name: string): Promise<Role> {
   const role = await findRoleByName(em, name);

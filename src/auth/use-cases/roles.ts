@@ -26,8 +26,8 @@ import { assertCanGrant, assertCanRevoke, requireRole, versionConflict } from ".
 /**
  * Roles and the permission catalogue. Custom roles are created, changed and deleted under
  * `roles:admin`; the system roles (ADMIN, MANAGER, OPERATOR, VIEWER) answer FAILED_PRECONDITION to
- * any change. Nobody puts into a role a permission they do not hold (permissions already in the
- * role may stay). A role still assigned to users cannot be deleted (FAILED_PRECONDITION
+ * any change. Nobody puts into a role, or takes out of one, a permission they do not hold (the
+ * permissions they leave alone may be any). A role still assigned to users cannot be deleted (FAILED_PRECONDITION
  * ROLE_IN_USE): revoke it from them first, each revocation audited, so deleting a role never
  * silently takes access away from anyone. Every change announces "roles" with its commit, which
  * makes every instance reload the grants (and so every holder's permissions).

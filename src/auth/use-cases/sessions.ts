@@ -4,7 +4,7 @@ import type { Actor, Caller, UserPrincipal } from "../../guards/index.js";
 import type { AuthDependencies } from "../auth-dependencies.js";
 import { requireId } from "../domain/index.js";
 import { findSession, listSessionsOf, type SessionRevocation } from "../repositories/session-repository.js";
-import { assertMayManage, requireUser } from "./management-rules.js";
+import { requireManageableUser } from "./management-rules.js";
 import { revokeSessionsAudited } from "./session-revocation.js";
 
 /** Users list and revoke their own sessions; `users:admin` (checked by the guard) anyone's. */
@@ -51,8 +51,7 @@ export async function listUserSessions(
   input: { readonly userId: string; readonly includeInactive: boolean },
 ): Promise<SessionList> {
   const userId = requireId("user_id", input.userId);
-  await requireUser(uow.em, userId);
-  await assertMayManage(uow.em, actor.principal, userId);
+  await requireManageableUser(uow.em, actor.principal, userId);
   const sessions = await listSessionsOf(uow.em, userId, input.includeInactive, new Date());
   return { sessions, currentSessionId: actor.principal.kind === "user" ? actor.principal.sessionId : undefined };
 }
@@ -65,8 +64,7 @@ export async function revokeUserSessions(
   input: { readonly userId: string; readonly sessionId: string },
 ): Promise<number> {
   const userId = requireId("user_id", input.userId);
-  await requireUser(uow.em, userId);
-  await assertMayManage(uow.em, actor.principal, userId);
+  await requireManageableUser(uow.em, actor.principal, userId);
   if (input.sessionId.trim() === "") return revoke(deps, uow, actor, userId, { reason: "revoked_by_admin" });
   const sessionId = requireId("session_id", input.sessionId);
   const session = await requireSessionOf(uow, userId, sessionId);

@@ -13,7 +13,16 @@ import {
   roleNamesByUser,
   roleNamesOf,
 } from "../repositories/user-repository.js";
-import { ADMIN_ROLE, assertCanGrant, assertCanRevoke, assertMayManage, assertNotLastActiveAdmin, requireRole, requireUser, versionConflict } from "./management-rules.js";
+import {
+  ADMIN_ROLE,
+  assertCanGrant,
+  assertCanRevoke,
+  assertNotLastActiveAdmin,
+  requireManageableUser,
+  requireRole,
+  requireUser,
+  versionConflict,
+} from "./management-rules.js";
 import { revokeSessions } from "./session-revocation.js";
 
 /**
@@ -299,8 +308,7 @@ async function changeUser(
 ): Promise<UserWithRoles> {
   const user = await uow.write(
     async (tx) => {
-      const user = await requireUser(tx.em, userId);
-      await assertMayManage(tx.em, actor.principal, user.id);
+      const user = await requireManageableUser(tx.em, actor.principal, userId);
       if (await change(tx, user)) {
         await tx.em.flush();
         await publishAccessChanges(tx, { kind: "user", id: user.id });
